@@ -1,0 +1,241 @@
+// Package app wires mcpgw together: configuration → pools → stores →
+// services → HTTP server, and takes it all down gracefully.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mcpgw/mcpgw/backend/internal/audit"
+	"github.com/mcpgw/mcpgw/backend/internal/auth"
+	"github.com/mcpgw/mcpgw/backend/internal/config"
+	"github.com/mcpgw/mcpgw/backend/internal/httpapi"
+	"github.com/mcpgw/mcpgw/backend/internal/postgres"
+	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
+)
+
+// Options are what the environment does not configure: where output goes,
+// the dashboard files, and (for tests) the clock.
+type Options struct {
+	Log *slog.Logger
+	// Console receives the one-time banner with a generated admin password;
+	// it is not a log, so the password never reaches log storage.
+	Console  io.Writer
+	Frontend fs.FS
+	Now      func() time.Time
+	Audit    audit.Options
+}
+
+// App is a running mcpgw instance.
+type App struct {
+	cfg      *config.Config
+	log      *slog.Logger
+	DB       *postgres.DB
+	Redis    *redis.Client
+	Audit    *audit.Writer
+	Auth     *auth.Service
+	Users    *auth.UserService
+	handler  http.Handler
+	draining atomic.Bool
+}
+
+// New connects to Postgres and Redis, applies migrations (unless
+// MIGRATE_ON_START is false), creates the first administrator when there
+// are no users, and builds the HTTP handler.
+func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err error) {
+	if err := cfg.RequireSecretKey(); err != nil {
+		return nil, err
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Console == nil {
+		opts.Console = io.Discard
+	}
+	a := &App{cfg: cfg, log: opts.Log}
+	defer func() {
+		if err != nil {
+			a.Close()
+		}
+	}()
+
+	if a.DB, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns); err != nil {
+		return nil, err
+	}
+	if err := a.prepareSchema(cfg.MigrateOnStart); err != nil {
+		return nil, err
+	}
+	if a.Redis, err = redisstore.Open(ctx, cfg.RedisURL); err != nil {
+		return nil, err
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.Audit = audit.NewWriter(a.DB, a.log, reg, opts.Audit)
+	hasher, err := auth.NewHasher(auth.HashParams{
+		MemoryKiB: cfg.PasswordHashMemoryKiB, Iterations: cfg.PasswordHashIterations, Parallelism: cfg.PasswordHashParallelism,
+	}, cfg.PasswordHashMaxConcurrent)
+	if err != nil {
+		return nil, err
+	}
+	secret := []byte(cfg.SecretKey)
+	sessions := redisstore.NewSessions(a.Redis, cfg.RedisKeyPrefix, secret)
+	throttle := redisstore.NewThrottle(a.Redis, cfg.RedisKeyPrefix, secret)
+	a.Auth = auth.NewService(a.DB, sessions, throttle, hasher, a.Audit, a.log, reg, auth.SessionPolicy{
+		MaxAge:      cfg.SessionMaxAge,
+		IdleTimeout: cfg.SessionIdleTimeout,
+		Throttle: redisstore.ThrottleLimits{
+			PerUser: cfg.LoginMaxFailuresPerUser, PerIP: cfg.LoginMaxFailuresPerIP, Window: cfg.LoginThrottleWindow,
+		},
+	}, opts.Now)
+	a.Users = auth.NewUserService(a.DB, sessions, hasher, a.Audit, a.log)
+
+	if err := a.bootstrapAdmin(ctx, opts.Console); err != nil {
+		return nil, err
+	}
+
+	a.handler, err = httpapi.New(httpapi.Deps{
+		Auth:  a.Auth,
+		Users: a.Users,
+		Checks: []httpapi.Check{
+			{Name: "postgres", Ping: a.DB.Ping},
+			{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
+			{Name: "shutdown", Ping: func(context.Context) error {
+				if a.draining.Load() {
+					return errors.New("shutting down")
+				}
+				return nil
+			}},
+		},
+		Frontend: opts.Frontend,
+		Log:      a.log,
+		Registry: reg,
+		Options: httpapi.Options{
+			CookieName:     cfg.SessionCookieName,
+			SecureCookies:  cfg.SecureCookies(),
+			PublicOrigin:   cfg.PublicOrigin(),
+			SessionMaxAge:  int(cfg.SessionMaxAge.Seconds()),
+			MaxBodyBytes:   cfg.MaxBodyBytes,
+			TrustedProxies: cfg.TrustedProxies,
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return a, nil
+}
+
+// prepareSchema migrates, or checks that someone else did.
+func (a *App) prepareSchema(migrate bool) error {
+	m, err := postgres.NewMigrator(a.DB, a.log)
+	if err != nil {
+		return err
+	}
+	defer func() { _ = m.Close() }()
+	if migrate {
+		return m.Up()
+	}
+	have, dirty, err := m.Version()
+	if err != nil {
+		return err
+	}
+	want, err := postgres.LatestVersion()
+	if err != nil {
+		return err
+	}
+	if dirty || have < want {
+		return fmt.Errorf("database schema is at version %d (dirty=%t) but this mcpgw needs %d: run `mcpgw migrate up`, or set MIGRATE_ON_START=true", have, dirty, want)
+	}
+	return nil
+}
+
+func (a *App) bootstrapAdmin(ctx context.Context, console io.Writer) error {
+	created, generated, err := a.Users.EnsureBootstrapAdmin(ctx, a.cfg.AdminUser, a.cfg.AdminPassword)
+	if err != nil {
+		return fmt.Errorf("creating the first administrator: %w", err)
+	}
+	if !created {
+		return nil
+	}
+	a.log.Info("created the first administrator", "username", a.cfg.AdminUser, "password_generated", generated != "")
+	if generated != "" {
+		fmt.Fprintf(console, "\n  First administrator created.\n    username: %s\n    password: %s\n  This password is shown only once: sign in and change it.\n\n",
+			a.cfg.AdminUser, generated)
+	}
+	return nil
+}
+
+// Handler is the HTTP handler, for tests and embedding.
+func (a *App) Handler() http.Handler { return a.handler }
+
+// Serve answers HTTP on ln until ctx is cancelled, then shuts down
+// gracefully: /readyz turns 503 at once, new connections are refused, and
+// in-flight requests get SHUTDOWN_TIMEOUT to finish.
+func (a *App) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{
+		Handler:           a.handler,
+		ReadHeaderTimeout: a.cfg.ReadHeaderTimeout,
+		IdleTimeout:       a.cfg.IdleTimeout,
+		MaxHeaderBytes:    a.cfg.MaxHeaderBytes,
+		// No ReadTimeout or WriteTimeout: MCP streams may live for hours;
+		// bodies are bounded by size instead.
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.log.Info("mcpgw listening", "addr", ln.Addr().String(), "public_url", a.cfg.PublicURL.String())
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.draining.Store(true)
+	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		a.log.Warn("shutdown timeout reached: closing remaining connections")
+		err = srv.Close()
+	}
+	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
+		return serr
+	}
+	return err
+}
+
+// Run listens on LISTEN_ADDR and serves until ctx is cancelled.
+func (a *App) Run(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
+	if err != nil {
+		return fmt.Errorf("LISTEN_ADDR: %w", err)
+	}
+	return a.Serve(ctx, ln)
+}
+
+// Close flushes the audit trail and closes the pools.
+func (a *App) Close() {
+	if a.Audit != nil {
+		a.Audit.Close()
+	}
+	if a.Redis != nil {
+		_ = a.Redis.Close()
+	}
+	if a.DB != nil {
+		a.DB.Close()
+	}
+}

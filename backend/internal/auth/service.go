@@ -1,0 +1,236 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/postgres"
+	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
+)
+
+// Auditor records audit events; audit.Writer implements it.
+type Auditor interface {
+	Record(ctx context.Context, ev domain.AuditEvent)
+}
+
+// SessionPolicy is how long sessions live and how often sign-in may fail.
+type SessionPolicy struct {
+	MaxAge      time.Duration // absolute lifetime
+	IdleTimeout time.Duration
+	Throttle    redisstore.ThrottleLimits
+}
+
+// sessionIDBytes is the entropy of a session id: 256 bits.
+const sessionIDBytes = 32
+
+// Service signs users in and out and resolves session cookies to principals.
+type Service struct {
+	db       *postgres.DB
+	users    postgres.Users
+	sessions *redisstore.Sessions
+	throttle *redisstore.Throttle
+	hasher   *Hasher
+	audit    Auditor
+	log      *slog.Logger
+	policy   SessionPolicy
+	now      func() time.Time
+	logins   *prometheus.CounterVec
+}
+
+// NewService wires the sign-in service. now may be nil (time.Now).
+func NewService(db *postgres.DB, sessions *redisstore.Sessions, throttle *redisstore.Throttle, hasher *Hasher,
+	audit Auditor, log *slog.Logger, reg prometheus.Registerer, policy SessionPolicy, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	s := &Service{
+		db: db, sessions: sessions, throttle: throttle, hasher: hasher, audit: audit, log: log, policy: policy, now: now,
+		logins: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcpgw_auth_logins_total", Help: "Sign-in attempts by outcome (success, invalid_credentials, throttled, error).",
+		}, []string{"outcome"}),
+	}
+	if reg != nil {
+		reg.MustRegister(s.logins)
+	}
+	return s
+}
+
+// Policy returns the session policy.
+func (s *Service) Policy() SessionPolicy { return s.policy }
+
+var errInvalidCredentials = &domain.Error{Code: domain.EINVALIDCREDENTIALS, Message: "invalid username or password"}
+
+// Login checks a username and password and starts a new session. Every
+// refusal (unknown user, wrong password, disabled account, no local
+// password) returns the same error after the same work. previousSessionID,
+// the cookie the browser sent, if any, is ended: a session id never survives
+// a sign-in.
+func (s *Service) Login(ctx context.Context, username, password, previousSessionID string) (*domain.Session, error) {
+	if username == "" {
+		return nil, domain.Invalid("username", "is required")
+	}
+	if password == "" {
+		return nil, domain.Invalid("password", "is required")
+	}
+	if len(username) > 256 || len(password) > domain.MaxPasswordLength {
+		return nil, s.refuse(ctx, username, 0, "too_long", errInvalidCredentials)
+	}
+	ri := domain.RequestInfoFrom(ctx)
+	if err := s.throttle.Attempt(ctx, username, ri.ClientIP, s.policy.Throttle); err != nil {
+		if domain.ErrorCode(err) == domain.ERATELIMITED {
+			return nil, s.refuse(ctx, username, 0, "throttled", err)
+		}
+		s.logins.WithLabelValues("error").Inc()
+		return nil, err
+	}
+
+	user, err := s.users.GetByUsername(ctx, s.db.Pool, username)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+		s.hasher.VerifyDummy(ctx, password)
+		return nil, s.refuse(ctx, username, 0, "unknown_user", errInvalidCredentials)
+	case err != nil:
+		s.logins.WithLabelValues("error").Inc()
+		return nil, domain.Unavailable("user store", err)
+	case user.AuthSource != domain.AuthSourceLocal || user.PasswordHash == "":
+		s.hasher.VerifyDummy(ctx, password)
+		return nil, s.refuse(ctx, user.Username, user.ID, "no_local_password", errInvalidCredentials)
+	}
+	ok, rehash, err := s.hasher.Verify(ctx, password, user.PasswordHash)
+	if err != nil {
+		s.log.ErrorContext(ctx, "stored password hash unusable", "user_id", user.ID, "error", err)
+		return nil, s.refuse(ctx, user.Username, user.ID, "bad_hash", errInvalidCredentials)
+	}
+	if !ok {
+		return nil, s.refuse(ctx, user.Username, user.ID, "wrong_password", errInvalidCredentials)
+	}
+	if user.Disabled {
+		return nil, s.refuse(ctx, user.Username, user.ID, "user_disabled", errInvalidCredentials)
+	}
+
+	if err := s.throttle.Succeeded(ctx, username, ri.ClientIP); err != nil {
+		s.log.WarnContext(ctx, "could not reset sign-in throttle", "error", err)
+	}
+	if rehash {
+		if h, err := s.hasher.Hash(ctx, password); err == nil {
+			_ = s.users.SetPasswordHash(ctx, s.db.Pool, user.ID, h)
+		}
+	}
+	if previousSessionID != "" {
+		// Ends the old session only if it exists; a planted or stale id is
+		// simply never honoured again.
+		if old, err := s.sessions.Touch(ctx, previousSessionID, s.now(), s.policy.IdleTimeout); err == nil {
+			_ = s.sessions.Delete(ctx, previousSessionID, old.UserID)
+		}
+	}
+
+	now := s.now()
+	sess := &domain.Session{
+		ID:         randomToken(sessionIDBytes),
+		UserID:     user.ID,
+		Username:   user.Username,
+		AuthMethod: domain.AuthMethodLocal,
+		Groups:     user.Groups,
+		CSRFToken:  randomToken(32),
+		CreatedAt:  now,
+		LastSeenAt: now,
+		ExpiresAt:  now.Add(s.policy.MaxAge),
+		ClientIP:   ri.ClientIP,
+		UserAgent:  truncate(ri.UserAgent, 512),
+	}
+	if err := s.sessions.Create(ctx, sess, s.policy.IdleTimeout); err != nil {
+		s.logins.WithLabelValues("error").Inc()
+		return nil, err
+	}
+	if err := s.users.RecordLogin(ctx, s.db.Pool, user.ID, now); err != nil {
+		s.log.WarnContext(ctx, "could not record last sign-in time", "user_id", user.ID, "error", err)
+	}
+	s.logins.WithLabelValues("success").Inc()
+	s.audit.Record(ctx, domain.AuditEvent{
+		Action: domain.ActionLogin, Outcome: domain.OutcomeSuccess,
+		Actor: user.Username, ActorID: user.ID, AuthMethod: domain.AuthMethodLocal,
+		TargetType: "user", Target: user.Username,
+	})
+	return sess, nil
+}
+
+// refuse counts and audits a refused sign-in and returns err; reason goes to
+// the audit trail only, never to the client.
+func (s *Service) refuse(ctx context.Context, username string, userID int64, reason string, err error) error {
+	outcome := "invalid_credentials"
+	if reason == "throttled" {
+		outcome = "throttled"
+	}
+	s.logins.WithLabelValues(outcome).Inc()
+	s.audit.Record(ctx, domain.AuditEvent{
+		Action: domain.ActionLogin, Outcome: domain.OutcomeFailure,
+		Actor: truncate(username, 256), ActorID: userID, AuthMethod: domain.AuthMethodLocal,
+		TargetType: "user", Target: truncate(username, 256),
+		Details: map[string]any{"reason": reason},
+	})
+	return err
+}
+
+// Authenticate resolves a session cookie value to its principal and marks
+// the session used. An unknown, idle or expired session is
+// domain.ErrUnauthorized; a failing Redis is domain.EUNAVAILABLE.
+func (s *Service) Authenticate(ctx context.Context, sessionID string) (*domain.Principal, error) {
+	if !plausibleToken(sessionID, sessionIDBytes) {
+		return nil, domain.ErrUnauthorized // not worth a round trip
+	}
+	sess, err := s.sessions.Touch(ctx, sessionID, s.now(), s.policy.IdleTimeout)
+	if err != nil {
+		return nil, err
+	}
+	sess.ID = sessionID
+	return &domain.Principal{
+		UserID:     sess.UserID,
+		Username:   sess.Username,
+		Groups:     sess.Groups,
+		AuthMethod: sess.AuthMethod,
+		Session:    sess,
+	}, nil
+}
+
+// Logout ends the principal's session.
+func (s *Service) Logout(ctx context.Context, p *domain.Principal) error {
+	if p == nil || p.Session == nil {
+		return nil
+	}
+	if err := s.sessions.Delete(ctx, p.Session.ID, p.UserID); err != nil {
+		return err
+	}
+	s.audit.Record(ctx, domain.AuditEvent{
+		Action: domain.ActionLogout, Outcome: domain.OutcomeSuccess,
+		Actor: p.Username, ActorID: p.UserID, AuthMethod: p.AuthMethod,
+		TargetType: "user", Target: p.Username,
+	})
+	return nil
+}
+
+// plausibleToken reports whether s could be a token of n random bytes as
+// made by randomToken.
+func plausibleToken(s string, n int) bool {
+	if len(s) != (n*8+5)/6 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}

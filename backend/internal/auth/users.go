@@ -1,0 +1,297 @@
+package auth
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/postgres"
+	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
+)
+
+// UserService manages local users. It owns the transactions and ends a
+// user's sessions whenever what those sessions were granted on changes.
+type UserService struct {
+	db       *postgres.DB
+	users    postgres.Users
+	groups   postgres.Groups
+	sessions *redisstore.Sessions
+	hasher   *Hasher
+	audit    Auditor
+	log      *slog.Logger
+}
+
+// NewUserService wires the user service.
+func NewUserService(db *postgres.DB, sessions *redisstore.Sessions, hasher *Hasher, audit Auditor, log *slog.Logger) *UserService {
+	return &UserService{db: db, sessions: sessions, hasher: hasher, audit: audit, log: log}
+}
+
+// NewUser is the input of CreateUser.
+type NewUser struct {
+	Username    string
+	Password    string
+	DisplayName string
+	Email       string
+	Groups      []string
+}
+
+// UserPatch is the input of UpdateUser; nil fields stay as they are.
+type UserPatch struct {
+	DisplayName *string
+	Email       *string
+	Disabled    *bool
+	Password    *string
+	Groups      *[]string
+}
+
+// SystemActor stands for the command line and start-up tasks in the audit
+// trail.
+var SystemActor = domain.Principal{Username: "system", AuthMethod: "system"}
+
+// CreateUser creates a local user who signs in with a password.
+func (s *UserService) CreateUser(ctx context.Context, actor *domain.Principal, in NewUser) (*domain.User, error) {
+	in.Username = strings.TrimSpace(in.Username)
+	if err := domain.ValidateUsername("username", in.Username); err != nil {
+		return nil, err
+	}
+	if err := domain.ValidatePassword("password", in.Password); err != nil {
+		return nil, err
+	}
+	if err := validateProfile(in.DisplayName, in.Email); err != nil {
+		return nil, err
+	}
+	groups, err := normalizeGroups(in.Groups)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.hasher.Hash(ctx, in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := &domain.User{Username: in.Username, DisplayName: in.DisplayName, Email: in.Email,
+		AuthSource: domain.AuthSourceLocal, PasswordHash: hash}
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if err := s.users.Create(ctx, tx, u); err != nil {
+			return err
+		}
+		return s.users.SetGroups(ctx, tx, u.ID, groups)
+	})
+	if err != nil {
+		return nil, err
+	}
+	u.Groups = groups
+	s.record(ctx, actor, domain.ActionUserCreate, u, map[string]any{"groups": groups})
+	return u, nil
+}
+
+// ListUsers returns every user.
+func (s *UserService) ListUsers(ctx context.Context) ([]*domain.User, error) {
+	return s.users.List(ctx, s.db.Pool)
+}
+
+// GetUser returns one user.
+func (s *UserService) GetUser(ctx context.Context, id int64) (*domain.User, error) {
+	return s.users.Get(ctx, s.db.Pool, id)
+}
+
+// GetUserByUsername returns one user by name.
+func (s *UserService) GetUserByUsername(ctx context.Context, username string) (*domain.User, error) {
+	return s.users.GetByUsername(ctx, s.db.Pool, username)
+}
+
+// ListGroups returns every group.
+func (s *UserService) ListGroups(ctx context.Context) ([]domain.Group, error) {
+	return s.groups.List(ctx, s.db.Pool)
+}
+
+// UpdateUser applies patch to the user with id. Disabling the user, changing
+// the password or changing the groups ends all of the user's sessions.
+func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, id int64, patch UserPatch) (*domain.User, error) {
+	if patch.Password != nil {
+		if err := domain.ValidatePassword("password", *patch.Password); err != nil {
+			return nil, err
+		}
+	}
+	var groups []string
+	if patch.Groups != nil {
+		var err error
+		if groups, err = normalizeGroups(*patch.Groups); err != nil {
+			return nil, err
+		}
+	}
+	var hash string
+	if patch.Password != nil {
+		var err error
+		if hash, err = s.hasher.Hash(ctx, *patch.Password); err != nil {
+			return nil, err
+		}
+	}
+
+	var u *domain.User
+	var changed []string
+	endSessions := false
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if u, err = s.users.Get(ctx, tx, id); err != nil {
+			return err
+		}
+		self := actor != nil && actor.UserID == u.ID
+		if patch.DisplayName != nil && *patch.DisplayName != u.DisplayName {
+			u.DisplayName = *patch.DisplayName
+			changed = append(changed, "display_name")
+		}
+		if patch.Email != nil && *patch.Email != u.Email {
+			u.Email = *patch.Email
+			changed = append(changed, "email")
+		}
+		if err := validateProfile(u.DisplayName, u.Email); err != nil {
+			return err
+		}
+		if patch.Disabled != nil && *patch.Disabled != u.Disabled {
+			if self && *patch.Disabled {
+				return domain.Invalid("disabled", "you cannot disable your own account")
+			}
+			u.Disabled = *patch.Disabled
+			changed = append(changed, "disabled")
+			endSessions = endSessions || u.Disabled
+		}
+		if len(changed) > 0 {
+			if err := s.users.Update(ctx, tx, u); err != nil {
+				return err
+			}
+		}
+		if patch.Password != nil {
+			if u.AuthSource != domain.AuthSourceLocal {
+				return domain.Invalid("password", "user %q signs in through %s and has no local password", u.Username, u.AuthSource)
+			}
+			if err := s.users.SetPasswordHash(ctx, tx, u.ID, hash); err != nil {
+				return err
+			}
+			changed = append(changed, "password")
+			endSessions = true
+		}
+		if patch.Groups != nil && !slices.Equal(groups, u.Groups) {
+			if self && u.IsAdmin() && !slices.Contains(groups, domain.AdminGroup) {
+				return domain.Invalid("groups", "you cannot remove yourself from %s", domain.AdminGroup)
+			}
+			if err := s.users.SetGroups(ctx, tx, u.ID, groups); err != nil {
+				return err
+			}
+			u.Groups = groups
+			changed = append(changed, "groups")
+			endSessions = true
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if endSessions {
+		n, err := s.sessions.DeleteUser(ctx, u.ID)
+		if err != nil {
+			// The change is committed; say so rather than pretend it failed.
+			s.log.ErrorContext(ctx, "user changed but sessions could not be ended", "user_id", u.ID, "error", err)
+			return nil, err
+		}
+		s.log.InfoContext(ctx, "ended user's sessions", "user_id", u.ID, "sessions", n)
+	}
+	if len(changed) > 0 {
+		action := domain.ActionUserUpdate
+		switch {
+		case slices.Equal(changed, []string{"disabled"}) && u.Disabled:
+			action = domain.ActionUserDisable
+		case slices.Equal(changed, []string{"disabled"}):
+			action = domain.ActionUserEnable
+		case slices.Equal(changed, []string{"password"}):
+			action = domain.ActionUserPassword
+		}
+		s.record(ctx, actor, action, u, map[string]any{"changed": changed})
+	}
+	return u, nil
+}
+
+// EnsureBootstrapAdmin creates the first administrator when there are no
+// users at all. With an empty password it generates one and returns it, so
+// the caller can show it once. Replicas starting together create one admin:
+// the check and the insert run under a transaction-scoped advisory lock.
+func (s *UserService) EnsureBootstrapAdmin(ctx context.Context, username, password string) (created bool, generated string, err error) {
+	if password == "" {
+		generated = GeneratePassword()
+		password = generated
+	} else if err := domain.ValidatePassword("ADMIN_PASSWORD", password); err != nil {
+		return false, "", err
+	}
+	if err := domain.ValidateUsername("ADMIN_USER", username); err != nil {
+		return false, "", err
+	}
+	hash, err := s.hasher.Hash(ctx, password)
+	if err != nil {
+		return false, "", err
+	}
+	u := &domain.User{Username: username, DisplayName: "Administrator", AuthSource: domain.AuthSourceLocal, PasswordHash: hash}
+	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('mcpgw:bootstrap-admin'))`); err != nil {
+			return err
+		}
+		n, err := s.users.Count(ctx, tx)
+		if err != nil || n > 0 {
+			return err
+		}
+		if err := s.users.Create(ctx, tx, u); err != nil {
+			return err
+		}
+		created = true
+		return s.users.SetGroups(ctx, tx, u.ID, []string{domain.AdminGroup})
+	})
+	if err != nil || !created {
+		return false, "", err
+	}
+	u.Groups = []string{domain.AdminGroup}
+	s.record(ctx, &SystemActor, domain.ActionUserCreate, u, map[string]any{"bootstrap": true})
+	return true, generated, nil
+}
+
+func (s *UserService) record(ctx context.Context, actor *domain.Principal, action string, u *domain.User, details map[string]any) {
+	if actor == nil {
+		actor = &SystemActor
+	}
+	s.audit.Record(ctx, domain.AuditEvent{
+		Action: action, Outcome: domain.OutcomeSuccess,
+		Actor: actor.Username, ActorID: actor.UserID, AuthMethod: actor.AuthMethod,
+		TargetType: "user", Target: u.Username, Details: details,
+	})
+}
+
+func validateProfile(displayName, email string) error {
+	if len(displayName) > 256 {
+		return domain.Invalid("display_name", "must be at most 256 bytes")
+	}
+	if email != "" {
+		at := strings.LastIndexByte(email, '@')
+		if at < 1 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \t\r\n") {
+			return domain.Invalid("email", "is not an email address")
+		}
+	}
+	return nil
+}
+
+// normalizeGroups validates group names and returns them sorted without
+// duplicates.
+func normalizeGroups(in []string) ([]string, error) {
+	out := make([]string, 0, len(in))
+	for _, g := range in {
+		if err := domain.ValidateGroupName("groups", g); err != nil {
+			return nil, err
+		}
+		out = append(out, g)
+	}
+	slices.Sort(out)
+	return slices.Compact(out), nil
+}
+
+// GeneratePassword returns a random 24-character password (144 bits).
+func GeneratePassword() string { return randomToken(18) }

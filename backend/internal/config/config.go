@@ -1,0 +1,423 @@
+// Package config loads mcpgw's settings from environment variables into a
+// typed struct, once, at start. Every setting is declared in one table
+// (options) that also produces .env.example, so the two cannot drift.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is every setting of mcpgw.
+type Config struct {
+	// HTTP server
+	ListenAddr        string
+	PublicURL         *url.URL
+	TrustedProxies    []string
+	ReadHeaderTimeout time.Duration
+	IdleTimeout       time.Duration
+	ShutdownTimeout   time.Duration
+	MaxHeaderBytes    int
+	MaxBodyBytes      int64
+
+	// Storage
+	DatabaseURL      string
+	DatabaseMaxConns int32
+	MigrateOnStart   bool
+	RedisURL         string
+	RedisKeyPrefix   string
+
+	// Identity
+	SecretKey                 string
+	AdminUser                 string
+	AdminPassword             string
+	SessionCookieName         string
+	SessionMaxAge             time.Duration
+	SessionIdleTimeout        time.Duration
+	LoginMaxFailuresPerUser   int
+	LoginMaxFailuresPerIP     int
+	LoginThrottleWindow       time.Duration
+	PasswordHashMemoryKiB     uint32
+	PasswordHashIterations    uint32
+	PasswordHashParallelism   uint8
+	PasswordHashMaxConcurrent int
+
+	// Operations
+	LogLevel  slog.Level
+	LogFormat string
+}
+
+// MinSecretKeyLength is the shortest SECRET_KEY accepted (bytes).
+const MinSecretKeyLength = 32
+
+// option is one environment variable.
+type option struct {
+	name   string
+	def    string
+	help   string
+	secret bool // may come from NAME_FILE; never printed
+	set    func(c *Config, v string) error
+}
+
+// options is the table of every setting, in .env.example order. Section
+// headers are options with an empty name.
+func options() []option {
+	return []option{
+		{help: "HTTP server"},
+		{name: "LISTEN_ADDR", def: ":7860", help: "Address the HTTP server listens on (host:port; empty host means all interfaces).",
+			set: func(c *Config, v string) error { return setListenAddr(&c.ListenAddr, v) }},
+		{name: "PUBLIC_URL", def: "http://localhost:7860", help: "URL users and agents reach the gateway at; https here makes the session cookie Secure and is the only Origin accepted for browser writes.",
+			set: func(c *Config, v string) error { return setPublicURL(&c.PublicURL, v) }},
+		{name: "TRUSTED_PROXIES", def: "", help: "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none.",
+			set: func(c *Config, v string) error { return setPrefixes(&c.TrustedProxies, v) }},
+		{name: "HTTP_READ_HEADER_TIMEOUT", def: "10s", help: "How long a client may take to send request headers (Go duration, or seconds).",
+			set: func(c *Config, v string) error { return setDuration(&c.ReadHeaderTimeout, v, time.Second, time.Hour) }},
+		{name: "HTTP_IDLE_TIMEOUT", def: "120s", help: "How long an idle keep-alive connection is kept open.",
+			set: func(c *Config, v string) error { return setDuration(&c.IdleTimeout, v, time.Second, 24*time.Hour) }},
+		{name: "SHUTDOWN_TIMEOUT", def: "30s", help: "On SIGTERM, how long in-flight requests get to finish before connections are closed.",
+			set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v, 0, time.Hour) }},
+		{name: "HTTP_MAX_HEADER_BYTES", def: "65536", help: "Largest request header block accepted, in bytes.",
+			set: func(c *Config, v string) error { return setInt(&c.MaxHeaderBytes, v, 4096, 1<<24) }},
+		{name: "HTTP_MAX_BODY_BYTES", def: "1048576", help: "Largest JSON API request body accepted, in bytes; larger bodies get 413.",
+			set: func(c *Config, v string) error {
+				var n int
+				err := setInt(&n, v, 1024, 1<<30)
+				c.MaxBodyBytes = int64(n)
+				return err
+			}},
+
+		{help: "Storage"},
+		{name: "DATABASE_URL", def: "postgres://postgres@127.0.0.1:5432/mcpgw?sslmode=disable", secret: true, help: "PostgreSQL connection URL (servers, groups, scopes, users, audit).",
+			set: func(c *Config, v string) error { return setConnURL(&c.DatabaseURL, v, "postgres", "postgresql") }},
+		{name: "DATABASE_MAX_CONNS", def: "20", help: "Most connections the Postgres pool opens.",
+			set: func(c *Config, v string) error {
+				var n int
+				err := setInt(&n, v, 2, 1000)
+				c.DatabaseMaxConns = int32(n)
+				return err
+			}},
+		{name: "MIGRATE_ON_START", def: "true", help: "Apply pending database migrations when serve starts (false: run `mcpgw migrate up` yourself).",
+			set: func(c *Config, v string) error { return setBool(&c.MigrateOnStart, v) }},
+		{name: "REDIS_URL", def: "redis://127.0.0.1:6379/0", secret: true, help: "Redis connection URL (sessions, sign-in throttling, cross-replica events).",
+			set: func(c *Config, v string) error { return setConnURL(&c.RedisURL, v, "redis", "rediss") }},
+		{name: "REDIS_KEY_PREFIX", def: "mcpgw:", help: "Prefix of every Redis key, so several deployments can share one Redis.",
+			set: func(c *Config, v string) error { c.RedisKeyPrefix = v; return nil }},
+
+		{help: "Identity and sessions"},
+		{name: "SECRET_KEY", def: "", secret: true, help: "Required by serve and admin: at least 32 bytes of random text, the same on every replica (e.g. `openssl rand -base64 48`). Keys the hashes under which sessions are stored.",
+			set: func(c *Config, v string) error {
+				if v != "" && len(v) < MinSecretKeyLength {
+					return fmt.Errorf("must be at least %d bytes (generate one with: openssl rand -base64 48)", MinSecretKeyLength)
+				}
+				c.SecretKey = v
+				return nil
+			}},
+		{name: "ADMIN_USER", def: "admin", help: "Username of the administrator created at the first start, when there are no users yet.",
+			set: func(c *Config, v string) error {
+				if v == "" {
+					return errors.New("must not be empty")
+				}
+				c.AdminUser = v
+				return nil
+			}},
+		{name: "ADMIN_PASSWORD", def: "", secret: true, help: "Password of that first administrator; when empty one is generated and printed once.",
+			set: func(c *Config, v string) error { c.AdminPassword = v; return nil }},
+		{name: "SESSION_COOKIE_NAME", def: "mcp_gateway_session", help: "Name of the browser session cookie.",
+			set: func(c *Config, v string) error { return setCookieName(&c.SessionCookieName, v) }},
+		{name: "SESSION_MAX_AGE_SECONDS", def: "28800", help: "Absolute lifetime of a browser session in seconds, however active it is (default 8 hours).",
+			set: func(c *Config, v string) error { return setSeconds(&c.SessionMaxAge, v, 1, 90*24*3600) }},
+		{name: "SESSION_IDLE_TIMEOUT_SECONDS", def: "1800", help: "A session unused for this many seconds ends (default 30 minutes).",
+			set: func(c *Config, v string) error { return setSeconds(&c.SessionIdleTimeout, v, 1, 90*24*3600) }},
+		{name: "LOGIN_MAX_FAILURES_PER_USER", def: "5", help: "Failed sign-ins allowed per username per throttle window before 429.",
+			set: func(c *Config, v string) error { return setInt(&c.LoginMaxFailuresPerUser, v, 1, 1_000_000) }},
+		{name: "LOGIN_MAX_FAILURES_PER_IP", def: "20", help: "Failed sign-ins allowed per client IP per throttle window before 429.",
+			set: func(c *Config, v string) error { return setInt(&c.LoginMaxFailuresPerIP, v, 1, 1_000_000) }},
+		{name: "LOGIN_THROTTLE_WINDOW_SECONDS", def: "900", help: "Length of the sign-in throttle window in seconds.",
+			set: func(c *Config, v string) error { return setSeconds(&c.LoginThrottleWindow, v, 1, 7*24*3600) }},
+		{name: "PASSWORD_HASH_MEMORY_KIB", def: "19456", help: "argon2id memory per password hash, in KiB (OWASP minimum 19456).",
+			set: func(c *Config, v string) error {
+				var n int
+				err := setInt(&n, v, 1024, 4<<20)
+				c.PasswordHashMemoryKiB = uint32(n)
+				return err
+			}},
+		{name: "PASSWORD_HASH_ITERATIONS", def: "2", help: "argon2id passes over memory per password hash.",
+			set: func(c *Config, v string) error {
+				var n int
+				err := setInt(&n, v, 1, 100)
+				c.PasswordHashIterations = uint32(n)
+				return err
+			}},
+		{name: "PASSWORD_HASH_PARALLELISM", def: "1", help: "argon2id lanes per password hash.",
+			set: func(c *Config, v string) error {
+				var n int
+				err := setInt(&n, v, 1, 64)
+				c.PasswordHashParallelism = uint8(n)
+				return err
+			}},
+		{name: "PASSWORD_HASH_MAX_CONCURRENT", def: "4", help: "Most password hashes computed at once; bounds the memory a burst of sign-ins can take.",
+			set: func(c *Config, v string) error { return setInt(&c.PasswordHashMaxConcurrent, v, 1, 1024) }},
+
+		{help: "Operations"},
+		{name: "LOG_LEVEL", def: "info", help: "Least severe log level written: debug, info, warn or error.",
+			set: func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
+		{name: "LOG_FORMAT", def: "json", help: "Log format: json (one object per line) or text.",
+			set: func(c *Config, v string) error {
+				if v != "json" && v != "text" {
+					return errors.New("must be json or text")
+				}
+				c.LogFormat = v
+				return nil
+			}},
+	}
+}
+
+// Load reads every setting through lookup (os.LookupEnv in production) and
+// readFile (for NAME_FILE variants). It returns all problems at once, each
+// naming its variable.
+func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, error)) (*Config, error) {
+	c := &Config{}
+	var errs []error
+	for _, o := range options() {
+		if o.name == "" {
+			continue
+		}
+		v, err := value(o, lookup, readFile)
+		if err == nil {
+			err = o.set(c, v)
+		}
+		if err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
+		}
+	}
+	if len(errs) == 0 && c.SessionIdleTimeout > c.SessionMaxAge {
+		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT_SECONDS: must not exceed SESSION_MAX_AGE_SECONDS"))
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+// FromEnv loads the configuration from the process environment.
+func FromEnv() (*Config, error) { return Load(os.LookupEnv, os.ReadFile) }
+
+func value(o option, lookup func(string) (string, bool), readFile func(string) ([]byte, error)) (string, error) {
+	v, ok := lookup(o.name)
+	if o.secret {
+		if path, fok := lookup(o.name + "_FILE"); fok && path != "" {
+			if ok && v != "" {
+				return "", fmt.Errorf("set either %s or %s_FILE, not both", o.name, o.name)
+			}
+			b, err := readFile(path)
+			if err != nil {
+				return "", fmt.Errorf("reading %s_FILE: %w", o.name, err)
+			}
+			return strings.TrimRight(string(b), "\r\n"), nil
+		}
+	}
+	if !ok {
+		return o.def, nil
+	}
+	return v, nil
+}
+
+// RequireSecretKey reports an error when SECRET_KEY is unset; commands that
+// create or end sessions need it.
+func (c *Config) RequireSecretKey() error {
+	if c.SecretKey == "" {
+		return fmt.Errorf("SECRET_KEY: is required: set it (or SECRET_KEY_FILE) to at least %d bytes of random text, e.g. `openssl rand -base64 48`", MinSecretKeyLength)
+	}
+	return nil
+}
+
+// SecureCookies reports whether cookies must carry the Secure attribute.
+func (c *Config) SecureCookies() bool { return c.PublicURL.Scheme == "https" }
+
+// PublicOrigin is PUBLIC_URL's origin (scheme://host[:port]).
+func (c *Config) PublicOrigin() string { return c.PublicURL.Scheme + "://" + c.PublicURL.Host }
+
+// LogValue implements slog.LogValuer: the settings with secrets redacted.
+func (c *Config) LogValue() slog.Value {
+	return slog.GroupValue(
+		slog.String("listen_addr", c.ListenAddr),
+		slog.String("public_url", c.PublicURL.String()),
+		slog.String("database", redactURL(c.DatabaseURL)),
+		slog.String("redis", redactURL(c.RedisURL)),
+		slog.String("redis_key_prefix", c.RedisKeyPrefix),
+		slog.Bool("migrate_on_start", c.MigrateOnStart),
+		slog.Bool("secret_key_set", c.SecretKey != ""),
+		slog.String("session_cookie_name", c.SessionCookieName),
+		slog.Duration("session_max_age", c.SessionMaxAge),
+		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
+		slog.Any("trusted_proxies", c.TrustedProxies),
+	)
+}
+
+// redactURL drops the password of a connection URL for logging.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+// EnvExample renders .env.example: every variable with its comment and
+// default.
+func EnvExample() string {
+	var b strings.Builder
+	b.WriteString("# MCP Gateway Registry (mcpgw) configuration.\n")
+	b.WriteString("# Every setting is an environment variable; the values below are the defaults.\n")
+	b.WriteString("# Secrets (marked) may instead be read from a file named by NAME_FILE.\n")
+	b.WriteString("# Generated by `mcpgw config example`; edit backend/internal/config/config.go, not this file.\n")
+	for _, o := range options() {
+		if o.name == "" {
+			fmt.Fprintf(&b, "\n# --- %s ---\n", o.help)
+			continue
+		}
+		help := o.help
+		if o.secret {
+			help += " [secret; or " + o.name + "_FILE]"
+		}
+		fmt.Fprintf(&b, "# %s\n%s=%s\n", help, o.name, o.def)
+	}
+	return b.String()
+}
+
+func setListenAddr(dst *string, v string) error {
+	_, port, err := net.SplitHostPort(v)
+	if err != nil || port == "" {
+		return errors.New("must be host:port, e.g. :7860 or 127.0.0.1:7860")
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Errorf("invalid port %q", port)
+	}
+	*dst = v
+	return nil
+}
+
+func setPublicURL(dst **url.URL, v string) error {
+	u, err := url.Parse(strings.TrimRight(v, "/"))
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return errors.New("must start with http:// or https://")
+	}
+	if u.Host == "" {
+		return errors.New("must include a host")
+	}
+	if u.User != nil || u.RawQuery != "" || u.Fragment != "" {
+		return errors.New("must not contain credentials, a query or a fragment")
+	}
+	if u.Path != "" {
+		return errors.New("must not contain a path: mcpgw is served at the root of its host")
+	}
+	*dst = u
+	return nil
+}
+
+func setConnURL(dst *string, v string, schemes ...string) error {
+	u, err := url.Parse(v)
+	if err != nil {
+		return errors.New("not a valid URL")
+	}
+	for _, s := range schemes {
+		if u.Scheme == s {
+			*dst = v
+			return nil
+		}
+	}
+	return fmt.Errorf("must start with %s://", schemes[0])
+}
+
+func setPrefixes(dst *[]string, v string) error {
+	var out []string
+	for _, item := range strings.Split(v, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		if strings.Contains(item, "/") {
+			if _, err := netip.ParsePrefix(item); err != nil {
+				return fmt.Errorf("%q is not a CIDR", item)
+			}
+		} else if _, err := netip.ParseAddr(item); err != nil {
+			return fmt.Errorf("%q is not an IP address", item)
+		}
+		out = append(out, item)
+	}
+	*dst = out
+	return nil
+}
+
+func setCookieName(dst *string, v string) error {
+	if v == "" || strings.ContainsAny(v, " \t\r\n;,=\"()<>@:\\/[]?{}") {
+		return errors.New("must be a non-empty cookie name without separators")
+	}
+	*dst = v
+	return nil
+}
+
+func setInt(dst *int, v string, lo, hi int) error {
+	n, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not an integer", v)
+	}
+	if n < lo || n > hi {
+		return fmt.Errorf("must be between %d and %d", lo, hi)
+	}
+	*dst = n
+	return nil
+}
+
+func setSeconds(dst *time.Duration, v string, lo, hi int) error {
+	var n int
+	if err := setInt(&n, v, lo, hi); err != nil {
+		return err
+	}
+	*dst = time.Duration(n) * time.Second
+	return nil
+}
+
+// setDuration accepts a Go duration ("30s", "1m") or a bare number of
+// seconds.
+func setDuration(dst *time.Duration, v string, lo, hi time.Duration) error {
+	v = strings.TrimSpace(v)
+	d, err := time.ParseDuration(v)
+	if err != nil {
+		n, nerr := strconv.Atoi(v)
+		if nerr != nil {
+			return fmt.Errorf("%q is not a duration (e.g. 30s, 2m) or a number of seconds", v)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d < lo || d > hi {
+		return fmt.Errorf("must be between %s and %s", lo, hi)
+	}
+	*dst = d
+	return nil
+}
+
+func setBool(dst *bool, v string) error {
+	b, err := strconv.ParseBool(strings.TrimSpace(v))
+	if err != nil {
+		return fmt.Errorf("%q is not a boolean (true or false)", v)
+	}
+	*dst = b
+	return nil
+}

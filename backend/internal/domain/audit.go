@@ -1,0 +1,62 @@
+package domain
+
+import (
+	"context"
+	"time"
+)
+
+// Audit outcomes.
+const (
+	OutcomeSuccess = "success"
+	OutcomeFailure = "failure"
+	OutcomeDenied  = "denied"
+)
+
+// Audit actions.
+const (
+	ActionLogin        = "auth.login"
+	ActionLogout       = "auth.logout"
+	ActionUserCreate   = "user.create"
+	ActionUserUpdate   = "user.update"
+	ActionUserPassword = "user.password_change"
+	ActionUserDisable  = "user.disable"
+	ActionUserEnable   = "user.enable"
+)
+
+// AuditEvent is one entry of the audit trail.
+type AuditEvent struct {
+	ID         int64
+	OccurredAt time.Time
+	Action     string
+	Outcome    string
+	Actor      string
+	ActorID    int64 // 0 when the actor is unknown
+	AuthMethod string
+	TargetType string
+	Target     string
+	ClientIP   string
+	UserAgent  string
+	RequestID  string
+	Details    map[string]any
+}
+
+// RequestInfo describes the HTTP request a piece of work runs for; the audit
+// writer copies it into events so callers need not pass it along.
+type RequestInfo struct {
+	RequestID string
+	ClientIP  string
+	UserAgent string
+}
+
+type requestInfoKey struct{}
+
+// WithRequestInfo returns a context carrying ri.
+func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
+	return context.WithValue(ctx, requestInfoKey{}, ri)
+}
+
+// RequestInfoFrom returns the request information in ctx, if any.
+func RequestInfoFrom(ctx context.Context) RequestInfo {
+	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
+	return ri
+}

@@ -1,0 +1,304 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mcpgw/mcpgw/backend/internal/auth"
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+)
+
+// Keys in gin's context: the authenticated principal, or why the presented
+// credentials were refused.
+const (
+	principalKey = "mcpgw.principal"
+	authErrorKey = "mcpgw.auth_error"
+)
+
+func principalOf(c *gin.Context) *domain.Principal {
+	p, _ := c.Get(principalKey)
+	pr, _ := p.(*domain.Principal)
+	return pr
+}
+
+// recoverJSON turns a panic into a logged JSON 500.
+func (s *server) recoverJSON(c *gin.Context) {
+	defer func() {
+		if v := recover(); v != nil {
+			if err, ok := v.(error); ok && errors.Is(err, http.ErrAbortHandler) {
+				panic(v) // net/http's way to abort a response; let it through
+			}
+			s.Log.ErrorContext(c.Request.Context(), "panic serving request", "panic", v, "stack", string(debug.Stack()))
+			if !c.Writer.Written() {
+				writeError(c, s.Log, errors.New("panic"))
+			}
+			c.Abort()
+		}
+	}()
+	c.Next()
+}
+
+// requestID takes a well-formed X-Request-ID from the client or makes one,
+// echoes it, and puts the request's details in the context for logs and
+// audit events.
+func (s *server) requestID(c *gin.Context) {
+	id := c.GetHeader("X-Request-ID")
+	if !validRequestID(id) {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	c.Header("X-Request-ID", id)
+	ctx := domain.WithRequestInfo(c.Request.Context(), domain.RequestInfo{
+		RequestID: id, ClientIP: c.ClientIP(), UserAgent: c.Request.UserAgent(),
+	})
+	c.Request = c.Request.WithContext(ctx)
+	c.Next()
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+type httpMetrics struct {
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+func newHTTPMetrics(reg prometheus.Registerer) *httpMetrics {
+	m := &httpMetrics{
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcpgw_http_requests_total", Help: "HTTP requests by route template, method and status.",
+		}, []string{"route", "method", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "mcpgw_http_request_duration_seconds", Help: "HTTP request latency by route template and method.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+	}
+	if reg != nil {
+		reg.MustRegister(m.requests, m.duration)
+	}
+	return m
+}
+
+// observe logs and measures each request. It logs the path without its query
+// string, and never headers: those carry cookies and tokens.
+func (s *server) observe(m *httpMetrics) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		start := time.Now()
+		c.Next()
+		elapsed := time.Since(start)
+		route := c.FullPath()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Writer.Status()
+		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+
+		level := slog.LevelInfo
+		switch {
+		case status >= 500:
+			level = slog.LevelError
+		case route == "/healthz" || route == "/readyz" || route == "/metrics":
+			level = slog.LevelDebug
+		}
+		if !s.Log.Enabled(c.Request.Context(), level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("method", c.Request.Method),
+			slog.String("path", c.Request.URL.Path),
+			slog.String("route", route),
+			slog.Int("status", status),
+			slog.Float64("duration_ms", float64(elapsed.Microseconds())/1000),
+			slog.Int("bytes", c.Writer.Size()),
+			slog.String("request_id", domain.RequestInfoFrom(c.Request.Context()).RequestID),
+			slog.String("client_ip", c.ClientIP()),
+		}
+		if p := principalOf(c); p != nil {
+			attrs = append(attrs, slog.String("user", p.Username))
+		}
+		s.Log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
+	}
+}
+
+// contentSecurityPolicy allows the dashboard's own scripts, styles and
+// images only; the built SPA has no inline scripts.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+	"connect-src 'self'; font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+
+func (s *server) securityHeaders(c *gin.Context) {
+	h := c.Writer.Header()
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Referrer-Policy", "same-origin")
+	h.Set("Content-Security-Policy", contentSecurityPolicy)
+	if s.Options.SecureCookies {
+		h.Set("Strict-Transport-Security", "max-age=31536000")
+	}
+	c.Next()
+}
+
+// limitBody caps request bodies; decodeJSON turns the overflow into 413.
+func (s *server) limitBody(c *gin.Context) {
+	if c.Request.ContentLength > s.Options.MaxBodyBytes {
+		writeError(c, s.Log, domain.Errorf(domain.ETOOLARGE, "the request body is larger than %d bytes", s.Options.MaxBodyBytes))
+		return
+	}
+	c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, s.Options.MaxBodyBytes)
+	c.Next()
+}
+
+func (s *server) noStore(c *gin.Context) {
+	c.Header("Cache-Control", "no-store")
+	c.Next()
+}
+
+// authenticate identifies the caller, when credentials are present:
+//  1. a bearer token (X-Authorization, else Authorization) wins; browsers
+//     never send one by themselves, so such requests need no CSRF token;
+//  2. otherwise the session cookie.
+//
+// Absent credentials leave the request anonymous; requireAuth decides. Bad
+// credentials are remembered for requireAuth, so a public endpoint still
+// works with a stale cookie.
+func (s *server) authenticate(c *gin.Context) {
+	ctx := c.Request.Context()
+	var (
+		p   *domain.Principal
+		err error
+	)
+	if token, ok := bearerToken(c.Request); ok {
+		if s.Bearer == nil {
+			err = domain.Errorf(domain.EUNAUTHORIZED, "bearer tokens are not accepted here")
+		} else {
+			p, err = s.Bearer.AuthenticateBearer(ctx, token)
+		}
+	} else if cookie, cerr := c.Request.Cookie(s.Options.CookieName); cerr == nil && cookie.Value != "" {
+		p, err = s.Auth.Authenticate(ctx, cookie.Value)
+	}
+	switch {
+	case err != nil && domain.ErrorCode(err) == domain.EUNAVAILABLE:
+		writeError(c, s.Log, err)
+		return
+	case err != nil:
+		c.Set(authErrorKey, err)
+	case p != nil:
+		c.Set(principalKey, p)
+		c.Request = c.Request.WithContext(auth.WithPrincipal(ctx, p))
+	}
+	c.Next()
+}
+
+func bearerToken(r *http.Request) (string, bool) {
+	h := r.Header.Get("X-Authorization")
+	if h == "" {
+		h = r.Header.Get("Authorization")
+	}
+	scheme, token, ok := strings.Cut(h, " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
+		return "", false
+	}
+	return strings.TrimSpace(token), true
+}
+
+// requireAuth answers 401 unless authenticate identified the caller. A
+// session cookie that no longer works is cleared.
+func (s *server) requireAuth(c *gin.Context) {
+	if principalOf(c) != nil {
+		c.Next()
+		return
+	}
+	if _, err := c.Request.Cookie(s.Options.CookieName); err == nil {
+		s.clearSessionCookie(c)
+	}
+	var err error = domain.ErrUnauthorized
+	if v, ok := c.Get(authErrorKey); ok {
+		err = v.(error)
+	}
+	writeError(c, s.Log, err)
+}
+
+// requireCSRF protects cookie-authenticated writes: the request must carry
+// the session's CSRF token, and come from our own origin if it says where
+// it comes from. Bearer-authenticated requests are exempt: a browser cannot
+// be tricked into sending a bearer token.
+func (s *server) requireCSRF(c *gin.Context) {
+	p := principalOf(c)
+	if p == nil || p.Session == nil || isSafeMethod(c.Request.Method) {
+		c.Next()
+		return
+	}
+	if !s.originAllowed(c.Request) {
+		writeError(c, s.Log, domain.Errorf(domain.ECSRF, "cross-origin request refused"))
+		return
+	}
+	got := c.GetHeader("X-CSRF-Token")
+	if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.Session.CSRFToken)) != 1 {
+		writeError(c, s.Log, domain.Errorf(domain.ECSRF, "missing or invalid X-CSRF-Token header; get the token from /api/auth/me"))
+		return
+	}
+	c.Next()
+}
+
+// sameOrigin refuses browser requests that say they come from another
+// origin; it guards sign-in, where there is no session yet (login CSRF).
+func (s *server) sameOrigin(c *gin.Context) {
+	if !s.originAllowed(c.Request) {
+		writeError(c, s.Log, domain.Errorf(domain.ECSRF, "cross-origin request refused"))
+		return
+	}
+	c.Next()
+}
+
+func (s *server) originAllowed(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	return origin == "" || strings.EqualFold(origin, s.Options.PublicOrigin)
+}
+
+func isSafeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func (s *server) requireAdmin(c *gin.Context) {
+	if p := principalOf(c); p == nil || !p.IsAdmin() {
+		writeError(c, s.Log, domain.Errorf(domain.EFORBIDDEN, "administrator access required"))
+		return
+	}
+	c.Next()
+}
+
+func (s *server) setSessionCookie(c *gin.Context, id string) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: s.Options.CookieName, Value: id, Path: "/", MaxAge: s.Options.SessionMaxAge,
+		HttpOnly: true, Secure: s.Options.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *server) clearSessionCookie(c *gin.Context) {
+	http.SetCookie(c.Writer, &http.Cookie{
+		Name: s.Options.CookieName, Value: "", Path: "/", MaxAge: -1,
+		HttpOnly: true, Secure: s.Options.SecureCookies, SameSite: http.SameSiteLaxMode,
+	})
+}

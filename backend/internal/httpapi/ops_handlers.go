@@ -1,0 +1,71 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+)
+
+// healthz godoc
+//
+//	@Summary		Liveness
+//	@Description	200 while the process serves HTTP; it checks no dependency.
+//	@ID				healthz
+//	@Tags			operations
+//	@Produce		json
+//	@Success		200	{object}	Health
+//	@Router			/healthz [get]
+func (s *server) healthz(c *gin.Context) {
+	c.JSON(http.StatusOK, Health{Status: "ok"})
+}
+
+// readyz godoc
+//
+//	@Summary		Readiness
+//	@Description	200 when Postgres and Redis answer within two seconds, otherwise 503 naming what failed.
+//	@ID				readyz
+//	@Tags			operations
+//	@Produce		json
+//	@Success		200	{object}	Health
+//	@Failure		503	{object}	Health
+//	@Router			/readyz [get]
+func (s *server) readyz(c *gin.Context) {
+	ctx, cancel := context.WithTimeout(c.Request.Context(), 2*time.Second)
+	defer cancel()
+	results := make(map[string]string, len(s.Checks))
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for _, chk := range s.Checks {
+		wg.Go(func() {
+			res := "ok"
+			if err := chk.Ping(ctx); err != nil {
+				res = err.Error()
+			}
+			mu.Lock()
+			results[chk.Name] = res
+			mu.Unlock()
+		})
+	}
+	wg.Wait()
+	status, code := "ready", http.StatusOK
+	for _, r := range results {
+		if r != "ok" {
+			status, code = "unavailable", http.StatusServiceUnavailable
+		}
+	}
+	c.JSON(code, Health{Status: status, Checks: results})
+}
+
+// metrics godoc
+//
+//	@Summary		Prometheus metrics
+//	@Description	Metrics in the Prometheus text format.
+//	@ID				metrics
+//	@Tags			operations
+//	@Produce		plain
+//	@Success		200	{string}	string
+//	@Router			/metrics [get]
+func (s *server) metrics(c *gin.Context) { s.metricsHandler.ServeHTTP(c.Writer, c.Request) }

@@ -1,0 +1,144 @@
+package httpapi
+
+import (
+	"context"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/mcpgw/mcpgw/backend/internal/auth"
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+)
+
+// AuthService signs users in and out and resolves session cookies.
+type AuthService interface {
+	Login(ctx context.Context, username, password, previousSessionID string) (*domain.Session, error)
+	Authenticate(ctx context.Context, sessionID string) (*domain.Principal, error)
+	Logout(ctx context.Context, p *domain.Principal) error
+}
+
+// BearerAuthenticator resolves an Authorization bearer token to a principal.
+type BearerAuthenticator interface {
+	AuthenticateBearer(ctx context.Context, token string) (*domain.Principal, error)
+}
+
+// UserService manages users and groups.
+type UserService interface {
+	CreateUser(ctx context.Context, actor *domain.Principal, in auth.NewUser) (*domain.User, error)
+	ListUsers(ctx context.Context) ([]*domain.User, error)
+	GetUser(ctx context.Context, id int64) (*domain.User, error)
+	UpdateUser(ctx context.Context, actor *domain.Principal, id int64, patch auth.UserPatch) (*domain.User, error)
+	ListGroups(ctx context.Context) ([]domain.Group, error)
+}
+
+// Check is one dependency /readyz verifies.
+type Check struct {
+	Name string
+	Ping func(ctx context.Context) error
+}
+
+// Options are the HTTP-level settings.
+type Options struct {
+	CookieName     string
+	SecureCookies  bool
+	PublicOrigin   string // the only Origin accepted on browser writes
+	SessionMaxAge  int    // seconds; the cookie's Max-Age
+	MaxBodyBytes   int64
+	TrustedProxies []string
+}
+
+// Deps is everything the HTTP layer calls.
+type Deps struct {
+	Auth   AuthService
+	Bearer BearerAuthenticator // nil: bearer tokens are refused
+	Users  UserService
+	Checks []Check
+	// Frontend is the built dashboard (index.html and assets/).
+	Frontend fs.FS
+	Log      *slog.Logger
+	Registry *prometheus.Registry
+	Options  Options
+}
+
+// server holds the handlers' dependencies.
+type server struct {
+	Deps
+	spa            *spa
+	metricsHandler http.Handler
+}
+
+// New returns the HTTP handler for the whole gateway.
+func New(d Deps) (http.Handler, error) {
+	r, err := newRouter(d)
+	if err != nil {
+		return nil, err // a nil *gin.Engine must not become a non-nil http.Handler
+	}
+	return r, nil
+}
+
+func newRouter(d Deps) (*gin.Engine, error) {
+	gin.SetMode(gin.ReleaseMode)
+	s := &server{
+		Deps:           d,
+		spa:            newSPA(d.Frontend),
+		metricsHandler: promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}),
+	}
+
+	r := gin.New()
+	// Only listed proxies may set the client address (X-Forwarded-For).
+	if err := r.SetTrustedProxies(d.Options.TrustedProxies); err != nil {
+		return nil, err
+	}
+	// API clients get exact paths: redirects would turn a POST into a GET.
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+
+	metrics := newHTTPMetrics(d.Registry)
+	// Every request: recover from panics as JSON 500 → assign a request id
+	// → log and measure it → set security headers.
+	r.Use(s.recoverJSON, s.requestID, s.observe(metrics), s.securityHeaders)
+
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.GET("/metrics", s.metrics)
+
+	// The JSON API: bounded bodies, never cached, and the caller identified
+	// (session cookie or bearer token) when credentials are present.
+	api := r.Group("/api", s.limitBody, s.noStore, s.authenticate)
+	{
+		api.POST("/auth/login", s.sameOrigin, s.login)
+		api.POST("/auth/logout", s.requireAuth, s.requireCSRF, s.logout)
+		api.GET("/auth/me", s.requireAuth, s.me)
+
+		// Administration: authenticated → CSRF-checked → administrator.
+		admin := api.Group("", s.requireAuth, s.requireCSRF, s.requireAdmin)
+		admin.GET("/users", s.listUsers)
+		admin.POST("/users", s.createUser)
+		admin.GET("/users/:id", s.getUser)
+		admin.PATCH("/users/:id", s.updateUser)
+		admin.GET("/groups", s.listGroups)
+	}
+
+	r.NoMethod(func(c *gin.Context) {
+		writeError(c, s.Log, domain.Errorf("method_not_allowed", "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+	})
+	r.NoRoute(s.noRoute)
+	return r, nil
+}
+
+// noRoute answers API paths with a JSON 404 and everything else with the
+// dashboard, whose client-side router handles the path.
+func (s *server) noRoute(c *gin.Context) {
+	p := c.Request.URL.Path
+	if p == "/api" || strings.HasPrefix(p, "/api/") || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		writeError(c, s.Log, domain.Errorf(domain.ENOTFOUND, "no such endpoint: %s %s", c.Request.Method, p))
+		return
+	}
+	s.spa.serve(c)
+}

@@ -1,0 +1,122 @@
+package postgres
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"strconv"
+	"strings"
+
+	"github.com/golang-migrate/migrate/v4"
+	pgxmigrate "github.com/golang-migrate/migrate/v4/database/pgx/v5"
+	"github.com/golang-migrate/migrate/v4/source/iofs"
+	"github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/mcpgw/mcpgw/migrations"
+)
+
+// Migrator applies the embedded migrations. golang-migrate holds a Postgres
+// advisory lock while it works, so replicas starting together are safe.
+type Migrator struct {
+	m *migrate.Migrate
+}
+
+// NewMigrator prepares the embedded migrations against db.
+func NewMigrator(db *DB, log *slog.Logger) (*Migrator, error) {
+	src, err := iofs.New(migrations.FS, ".")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	// Closing this *sql.DB leaves the pool open.
+	driver, err := pgxmigrate.WithInstance(stdlib.OpenDBFromPool(db.Pool), &pgxmigrate.Config{})
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	m, err := migrate.NewWithInstance("iofs", src, "pgx5", driver)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	if log != nil {
+		m.Log = migrateLogger{log}
+	}
+	return &Migrator{m: m}, nil
+}
+
+// Up applies every pending migration; none pending is not an error.
+func (mg *Migrator) Up() error {
+	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return mg.explain(err)
+	}
+	return nil
+}
+
+// Down reverts steps migrations, or all of them when steps <= 0.
+func (mg *Migrator) Down(steps int) error {
+	var err error
+	if steps <= 0 {
+		err = mg.m.Down()
+	} else {
+		err = mg.m.Steps(-steps)
+	}
+	if err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		return mg.explain(err)
+	}
+	return nil
+}
+
+// Version returns the applied version (0 when none) and whether the last
+// migration failed half-way.
+func (mg *Migrator) Version() (version uint, dirty bool, err error) {
+	version, dirty, err = mg.m.Version()
+	if errors.Is(err, migrate.ErrNilVersion) {
+		return 0, false, nil
+	}
+	return version, dirty, err
+}
+
+// Force records version as applied and clean, after a failed migration was
+// repaired by hand.
+func (mg *Migrator) Force(version int) error { return mg.m.Force(version) }
+
+// Close releases the migrator's connection.
+func (mg *Migrator) Close() error {
+	srcErr, dbErr := mg.m.Close()
+	return errors.Join(srcErr, dbErr)
+}
+
+func (mg *Migrator) explain(err error) error {
+	var dirty migrate.ErrDirty
+	if errors.As(err, &dirty) {
+		return fmt.Errorf("database schema is dirty at version %d (a migration failed half-way): repair it by hand, then run `mcpgw migrate force %d`", dirty.Version, dirty.Version-1)
+	}
+	return fmt.Errorf("migrations: %w", err)
+}
+
+type migrateLogger struct{ log *slog.Logger }
+
+func (l migrateLogger) Printf(format string, v ...any) {
+	l.log.Info("migrate: " + strings.TrimSpace(fmt.Sprintf(format, v...)))
+}
+func (l migrateLogger) Verbose() bool { return false }
+
+// LatestVersion is the highest migration version embedded in the binary.
+func LatestVersion() (uint, error) {
+	entries, err := fs.ReadDir(migrations.FS, ".")
+	if err != nil {
+		return 0, err
+	}
+	var latest uint
+	for _, e := range entries {
+		num, _, ok := strings.Cut(e.Name(), "_")
+		if !ok {
+			continue
+		}
+		v, err := strconv.ParseUint(num, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("migration %s: bad version", e.Name())
+		}
+		latest = max(latest, uint(v))
+	}
+	return latest, nil
+}

@@ -1,0 +1,176 @@
+package redisstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+)
+
+// Sessions stores browser sessions. Each session is a hash under a key
+// derived from its id; a set per user lists that user's session keys so all
+// of them can be ended at once.
+type Sessions struct {
+	rdb redis.UniversalClient
+	k   keyer
+}
+
+// NewSessions returns a session store using keys under prefix, hashed with
+// secret.
+func NewSessions(rdb redis.UniversalClient, prefix string, secret []byte) *Sessions {
+	return &Sessions{rdb: rdb, k: keyer{prefix: prefix, secret: secret}}
+}
+
+func (s *Sessions) key(id string) string { return s.k.hashed("session", id) }
+func (s *Sessions) userKey(userID int64) string {
+	return s.k.prefix + "user-sessions:" + strconv.FormatInt(userID, 10)
+}
+
+// Create stores sess, which lives until idle time passes without use or its
+// ExpiresAt is reached, whichever comes first.
+func (s *Sessions) Create(ctx context.Context, sess *domain.Session, idle time.Duration) error {
+	groups, err := json.Marshal(sess.Groups)
+	if err != nil {
+		return err
+	}
+	key := s.key(sess.ID)
+	// Lifetimes come from the session's own timestamps, not the wall clock,
+	// so an injected clock governs them consistently.
+	lifetime := sess.ExpiresAt.Sub(sess.CreatedAt)
+	ttl := min(idle, lifetime)
+	if ttl <= 0 {
+		return errors.New("session: already expired")
+	}
+	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.HSet(ctx, key, map[string]any{
+			"uid":     sess.UserID,
+			"user":    sess.Username,
+			"method":  sess.AuthMethod,
+			"groups":  string(groups),
+			"csrf":    sess.CSRFToken,
+			"created": sess.CreatedAt.UnixMilli(),
+			"seen":    sess.LastSeenAt.UnixMilli(),
+			"abs":     sess.ExpiresAt.UnixMilli(),
+			"ip":      sess.ClientIP,
+			"ua":      sess.UserAgent,
+		})
+		p.PExpire(ctx, key, ttl)
+		p.SAdd(ctx, s.userKey(sess.UserID), key)
+		// The index lives as long as its newest session, the longest-lived one.
+		p.PExpire(ctx, s.userKey(sess.UserID), lifetime)
+		return nil
+	})
+	if err != nil {
+		return domain.Unavailable("session store", err)
+	}
+	return nil
+}
+
+// touchScript returns a live session's fields and extends its life; it ends
+// a session whose idle or absolute deadline has passed. Doing both in one
+// script keeps the check and the extension atomic and costs one round trip.
+//
+// KEYS[1] session key, KEYS[2] user index key; ARGV[1] now (ms), ARGV[2] idle (ms).
+var touchScript = redis.NewScript(`
+local f = redis.call('HGETALL', KEYS[1])
+if #f == 0 then return false end
+local h = {}
+for i = 1, #f, 2 do h[f[i]] = f[i + 1] end
+local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
+local abs, seen = tonumber(h['abs']), tonumber(h['seen'])
+if now >= abs or now - seen >= idle then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2] .. h['uid'], KEYS[1])
+  return false
+end
+redis.call('HSET', KEYS[1], 'seen', now)
+redis.call('PEXPIRE', KEYS[1], math.min(idle, abs - now))
+return f
+`)
+
+// Touch returns the live session with id and marks it used at now. A missing,
+// idle or expired session is domain.ErrUnauthorized.
+func (s *Sessions) Touch(ctx context.Context, id string, now time.Time, idle time.Duration) (*domain.Session, error) {
+	res, err := touchScript.Run(ctx, s.rdb, []string{s.key(id), s.k.prefix + "user-sessions:"},
+		now.UnixMilli(), idle.Milliseconds()).StringSlice()
+	if errors.Is(err, redis.Nil) {
+		return nil, domain.ErrUnauthorized
+	}
+	if err != nil {
+		return nil, domain.Unavailable("session store", err)
+	}
+	h := make(map[string]string, len(res)/2)
+	for i := 0; i+1 < len(res); i += 2 {
+		h[res[i]] = res[i+1]
+	}
+	sess, err := decodeSession(h)
+	if err != nil {
+		return nil, fmt.Errorf("session: corrupt record: %w", err)
+	}
+	sess.LastSeenAt = now
+	return sess, nil
+}
+
+func decodeSession(h map[string]string) (*domain.Session, error) {
+	uid, err := strconv.ParseInt(h["uid"], 10, 64)
+	if err != nil {
+		return nil, err
+	}
+	ms := func(k string) time.Time {
+		n, _ := strconv.ParseInt(h[k], 10, 64)
+		return time.UnixMilli(n)
+	}
+	sess := &domain.Session{
+		UserID:     uid,
+		Username:   h["user"],
+		AuthMethod: h["method"],
+		CSRFToken:  h["csrf"],
+		CreatedAt:  ms("created"),
+		LastSeenAt: ms("seen"),
+		ExpiresAt:  ms("abs"),
+		ClientIP:   h["ip"],
+		UserAgent:  h["ua"],
+	}
+	if err := json.Unmarshal([]byte(h["groups"]), &sess.Groups); err != nil {
+		return nil, err
+	}
+	return sess, nil
+}
+
+// Delete ends the session with id; ending a missing session is not an error.
+func (s *Sessions) Delete(ctx context.Context, id string, userID int64) error {
+	key := s.key(id)
+	_, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		p.Del(ctx, key)
+		p.SRem(ctx, s.userKey(userID), key)
+		return nil
+	})
+	if err != nil {
+		return domain.Unavailable("session store", err)
+	}
+	return nil
+}
+
+// deleteUserScript ends every session listed in a user's index, and the index.
+var deleteUserScript = redis.NewScript(`
+local keys = redis.call('SMEMBERS', KEYS[1])
+local n = 0
+for _, k in ipairs(keys) do n = n + redis.call('DEL', k) end
+redis.call('DEL', KEYS[1])
+return n
+`)
+
+// DeleteUser ends every session of the user and returns how many were live.
+func (s *Sessions) DeleteUser(ctx context.Context, userID int64) (int, error) {
+	n, err := deleteUserScript.Run(ctx, s.rdb, []string{s.userKey(userID)}).Int()
+	if err != nil {
+		return 0, domain.Unavailable("session store", err)
+	}
+	return n, nil
+}
