@@ -23,8 +23,7 @@ type apiError struct {
 func TestBadInputGetsClearErrors(t *testing.T) {
 	t.Parallel()
 	a := start(t, func(c *config.Config) { c.MaxBodyBytes = 4096 })
-	admin := a.NewClient(t)
-	admin.Login("admin", testutil.AdminPassword)
+	admin := signedInAdmin(t, a)
 
 	cases := []struct {
 		name   string
@@ -90,8 +89,7 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 func TestUserAdministration(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	admin := a.NewClient(t)
-	admin.Login("admin", testutil.AdminPassword)
+	admin := signedInAdmin(t, a)
 
 	r := admin.Do(http.MethodPost, "/api/users", map[string]any{
 		"username": "frank", "password": "frank-password-1", "display_name": "Frank", "email": "frank@example.com",

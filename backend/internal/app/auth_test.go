@@ -43,6 +43,29 @@ func auditEvents(t *testing.T, a *testutil.TestApp, action string) []domain.Audi
 	return evs
 }
 
+// signedInAdmin returns a client signed in as the first administrator.
+func signedInAdmin(t *testing.T, a *testutil.TestApp) *testutil.Client {
+	t.Helper()
+	c := a.NewClient(t)
+	c.Login("admin", testutil.AdminPassword)
+	return c
+}
+
+// createUser creates a local user through the API and returns its id as a
+// path segment.
+func createUser(t *testing.T, admin *testutil.Client, body map[string]any) string {
+	t.Helper()
+	r := admin.Do(http.MethodPost, "/api/users", body)
+	if r.Status != http.StatusCreated {
+		t.Fatalf("create user %v: %d %s", body["username"], r.Status, r.Body)
+	}
+	var u struct {
+		ID int64 `json:"id"`
+	}
+	r.JSON(t, &u)
+	return strconv.FormatInt(u.ID, 10)
+}
+
 func login(c *testutil.Client, username, password string) *testutil.Response {
 	return c.Do(http.MethodPost, "/api/auth/login", map[string]string{"username": username, "password": password})
 }
@@ -124,15 +147,9 @@ func TestSessionCookieIsSecureWhenPublicURLIsHTTPS(t *testing.T) {
 func TestRefusedSignInsLookTheSame(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	admin := a.NewClient(t)
-	admin.Login("admin", testutil.AdminPassword)
-	r := admin.Do(http.MethodPost, "/api/users", map[string]any{"username": "carol", "password": "carol-password-1"})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create carol: %d %s", r.Status, r.Body)
-	}
-	var carol struct{ ID int64 }
-	r.JSON(t, &carol)
-	if r := admin.Do(http.MethodPatch, "/api/users/"+strconv.FormatInt(carol.ID, 10), map[string]any{"disabled": true}); r.Status != http.StatusOK {
+	admin := signedInAdmin(t, a)
+	carol := createUser(t, admin, map[string]any{"username": "carol", "password": "carol-password-1"})
+	if r := admin.Do(http.MethodPatch, "/api/users/"+carol, map[string]any{"disabled": true}); r.Status != http.StatusOK {
 		t.Fatalf("disable carol: %d %s", r.Status, r.Body)
 	}
 
@@ -274,8 +291,7 @@ func TestPreLoginCookieIsWorthlessAfterLogin(t *testing.T) {
 func TestLogoutThenReplayIsRefused(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 	stolen := c.Cookie(cookieName)
 
 	r := c.Do(http.MethodPost, "/api/auth/logout", nil)
@@ -302,8 +318,7 @@ func TestSessionIdleTimeout(t *testing.T) {
 		c.SessionIdleTimeout = 60 * time.Second
 		c.SessionMaxAge = time.Hour
 	})
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 
 	// Use keeps the session alive past one idle period...
 	for i := range 3 {
@@ -330,8 +345,7 @@ func TestSessionAbsoluteLifetime(t *testing.T) {
 		c.SessionIdleTimeout = 60 * time.Second
 		c.SessionMaxAge = 150 * time.Second
 	})
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 	for i := range 2 {
 		clock.Advance(50 * time.Second)
 		if r := c.Do(http.MethodGet, "/api/auth/me", nil); r.Status != http.StatusOK {
@@ -347,8 +361,7 @@ func TestSessionAbsoluteLifetime(t *testing.T) {
 func TestIdleSessionIsRemovedFromRedis(t *testing.T) {
 	t.Parallel()
 	a := start(t, func(c *config.Config) { c.SessionIdleTimeout = time.Second })
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 	keys := func() int {
 		n, err := a.Redis.Keys(context.Background(), a.Config.RedisKeyPrefix+"session:*").Result()
 		if err != nil {
@@ -375,8 +388,7 @@ func TestIdleSessionIsRemovedFromRedis(t *testing.T) {
 func TestCSRFProtectsCookieAuthenticatedWrites(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 	token := c.CSRF
 	body := map[string]any{"username": "dave", "password": "dave-password-1"}
 
@@ -422,16 +434,8 @@ func TestCSRFProtectsCookieAuthenticatedWrites(t *testing.T) {
 func TestDisablingAUserEndsAllTheirSessions(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	admin := a.NewClient(t)
-	admin.Login("admin", testutil.AdminPassword)
-	r := admin.Do(http.MethodPost, "/api/users", map[string]any{"username": "bob", "password": "bob-password-1", "groups": []string{"team-a"}})
-	if r.Status != http.StatusCreated {
-		t.Fatalf("create bob: %d %s", r.Status, r.Body)
-	}
-	var bob struct {
-		ID int64 `json:"id"`
-	}
-	r.JSON(t, &bob)
+	admin := signedInAdmin(t, a)
+	bob := createUser(t, admin, map[string]any{"username": "bob", "password": "bob-password-1", "groups": []string{"team-a"}})
 
 	laptop, phone := a.NewClient(t), a.NewClient(t)
 	laptop.Login("bob", "bob-password-1")
@@ -442,7 +446,7 @@ func TestDisablingAUserEndsAllTheirSessions(t *testing.T) {
 		}
 	}
 
-	r = admin.Do(http.MethodPatch, "/api/users/"+strconv.FormatInt(bob.ID, 10), map[string]any{"disabled": true})
+	r := admin.Do(http.MethodPatch, "/api/users/"+bob, map[string]any{"disabled": true})
 	if r.Status != http.StatusOK || !strings.Contains(string(r.Body), `"disabled":true`) {
 		t.Fatalf("disable bob: %d %s", r.Status, r.Body)
 	}
@@ -466,8 +470,7 @@ func TestDisablingAUserEndsAllTheirSessions(t *testing.T) {
 func TestPasswordChangeEndsSessions(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	admin := a.NewClient(t)
-	admin.Login("admin", testutil.AdminPassword)
+	admin := signedInAdmin(t, a)
 	other := a.NewClient(t)
 	other.Login("admin", testutil.AdminPassword)
 
@@ -533,8 +536,7 @@ func TestParallelSignInsUnderTheLimitSucceed(t *testing.T) {
 func TestLogsNeverContainSecrets(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 	c.Do(http.MethodGet, "/api/auth/me?token=query-secret", nil)
 	login(a.NewClient(t), "admin", "a-wrong-password-value")
 	sessionID, csrf := c.Cookie(cookieName), c.CSRF

@@ -37,8 +37,7 @@ func TestReadyzReportsRedisOutage(t *testing.T) {
 	t.Parallel()
 	var proxy *testutil.Proxy
 	a := start(t, func(c *config.Config) { c.RedisURL, proxy = viaProxy(t, c.RedisURL) })
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 
 	var h health
 	if r := c.Do(http.MethodGet, "/readyz", nil); r.Status != http.StatusOK {
@@ -96,8 +95,7 @@ func TestReadyzReportsPostgresOutage(t *testing.T) {
 func TestMetricsHeadersAndRequestIDs(t *testing.T) {
 	t.Parallel()
 	a := start(t)
-	c := a.NewClient(t)
-	c.Login("admin", testutil.AdminPassword)
+	c := signedInAdmin(t, a)
 
 	r := c.Do(http.MethodGet, "/api/auth/me", nil, "X-Request-ID", "trace-abc.123")
 	if got := r.Header.Get("X-Request-ID"); got != "trace-abc.123" {

@@ -87,23 +87,13 @@ func options() []option {
 		{name: "HTTP_MAX_HEADER_BYTES", def: "65536", help: "Largest request header block accepted, in bytes.",
 			set: func(c *Config, v string) error { return setInt(&c.MaxHeaderBytes, v, 4096, 1<<24) }},
 		{name: "HTTP_MAX_BODY_BYTES", def: "1048576", help: "Largest JSON API request body accepted, in bytes; larger bodies get 413.",
-			set: func(c *Config, v string) error {
-				var n int
-				err := setInt(&n, v, 1024, 1<<30)
-				c.MaxBodyBytes = int64(n)
-				return err
-			}},
+			set: func(c *Config, v string) error { return setIntAs(&c.MaxBodyBytes, v, 1024, 1<<30) }},
 
 		{help: "Storage"},
 		{name: "DATABASE_URL", def: "postgres://postgres@127.0.0.1:5432/mcpgw?sslmode=disable", secret: true, help: "PostgreSQL connection URL (servers, groups, scopes, users, audit).",
 			set: func(c *Config, v string) error { return setConnURL(&c.DatabaseURL, v, "postgres", "postgresql") }},
 		{name: "DATABASE_MAX_CONNS", def: "20", help: "Most connections the Postgres pool opens.",
-			set: func(c *Config, v string) error {
-				var n int
-				err := setInt(&n, v, 2, 1000)
-				c.DatabaseMaxConns = int32(n)
-				return err
-			}},
+			set: func(c *Config, v string) error { return setIntAs(&c.DatabaseMaxConns, v, 2, 1000) }},
 		{name: "MIGRATE_ON_START", def: "true", help: "Apply pending database migrations when serve starts (false: run `mcpgw migrate up` yourself).",
 			set: func(c *Config, v string) error { return setBool(&c.MigrateOnStart, v) }},
 		{name: "REDIS_URL", def: "redis://127.0.0.1:6379/0", secret: true, help: "Redis connection URL (sessions, sign-in throttling, cross-replica events).",
@@ -143,26 +133,11 @@ func options() []option {
 		{name: "LOGIN_THROTTLE_WINDOW_SECONDS", def: "900", help: "Length of the sign-in throttle window in seconds.",
 			set: func(c *Config, v string) error { return setSeconds(&c.LoginThrottleWindow, v, 1, 7*24*3600) }},
 		{name: "PASSWORD_HASH_MEMORY_KIB", def: "19456", help: "argon2id memory per password hash, in KiB (OWASP minimum 19456).",
-			set: func(c *Config, v string) error {
-				var n int
-				err := setInt(&n, v, 1024, 4<<20)
-				c.PasswordHashMemoryKiB = uint32(n)
-				return err
-			}},
+			set: func(c *Config, v string) error { return setIntAs(&c.PasswordHashMemoryKiB, v, 1024, 4<<20) }},
 		{name: "PASSWORD_HASH_ITERATIONS", def: "2", help: "argon2id passes over memory per password hash.",
-			set: func(c *Config, v string) error {
-				var n int
-				err := setInt(&n, v, 1, 100)
-				c.PasswordHashIterations = uint32(n)
-				return err
-			}},
+			set: func(c *Config, v string) error { return setIntAs(&c.PasswordHashIterations, v, 1, 100) }},
 		{name: "PASSWORD_HASH_PARALLELISM", def: "1", help: "argon2id lanes per password hash.",
-			set: func(c *Config, v string) error {
-				var n int
-				err := setInt(&n, v, 1, 64)
-				c.PasswordHashParallelism = uint8(n)
-				return err
-			}},
+			set: func(c *Config, v string) error { return setIntAs(&c.PasswordHashParallelism, v, 1, 64) }},
 		{name: "PASSWORD_HASH_MAX_CONCURRENT", def: "4", help: "Most password hashes computed at once; bounds the memory a burst of sign-ins can take.",
 			set: func(c *Config, v string) error { return setInt(&c.PasswordHashMaxConcurrent, v, 1, 1024) }},
 
@@ -256,8 +231,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("migrate_on_start", c.MigrateOnStart),
 		slog.Bool("secret_key_set", c.SecretKey != ""),
 		slog.String("session_cookie_name", c.SessionCookieName),
-		slog.Duration("session_max_age", c.SessionMaxAge),
-		slog.Duration("session_idle_timeout", c.SessionIdleTimeout),
+		slog.String("session_max_age", c.SessionMaxAge.String()),
+		slog.String("session_idle_timeout", c.SessionIdleTimeout.String()),
 		slog.Any("trusted_proxies", c.TrustedProxies),
 	)
 }
@@ -382,6 +357,16 @@ func setInt(dst *int, v string, lo, hi int) error {
 		return fmt.Errorf("must be between %d and %d", lo, hi)
 	}
 	*dst = n
+	return nil
+}
+
+// setIntAs is setInt for the other integer types of Config.
+func setIntAs[T ~int32 | ~int64 | ~uint8 | ~uint32](dst *T, v string, lo, hi int) error {
+	var n int
+	if err := setInt(&n, v, lo, hi); err != nil {
+		return err
+	}
+	*dst = T(n)
 	return nil
 }
 

@@ -27,12 +27,7 @@ import (
 // RedisURL is the Redis tests use: TEST_REDIS_URL, else REDIS_URL, else the
 // local default.
 func RedisURL() string {
-	for _, k := range []string{"TEST_REDIS_URL", "REDIS_URL"} {
-		if v := os.Getenv(k); v != "" {
-			return v
-		}
-	}
-	return "redis://127.0.0.1:6379/0"
+	return firstEnv("redis://127.0.0.1:6379/0", "TEST_REDIS_URL", "REDIS_URL")
 }
 
 // Redis returns a client and a key prefix private to this test; the keys

@@ -28,12 +28,17 @@ import (
 // AdminDatabaseURL is the Postgres server tests create databases on:
 // TEST_DATABASE_URL, else DATABASE_URL, else the local default.
 func AdminDatabaseURL() string {
-	for _, k := range []string{"TEST_DATABASE_URL", "DATABASE_URL"} {
+	return firstEnv("postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable", "TEST_DATABASE_URL", "DATABASE_URL")
+}
+
+// firstEnv returns the first of the variables that is set, else def.
+func firstEnv(def string, names ...string) string {
+	for _, k := range names {
 		if v := os.Getenv(k); v != "" {
 			return v
 		}
 	}
-	return "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+	return def
 }
 
 var template struct {
