@@ -35,6 +35,9 @@ type Writer struct {
 	flushes chan chan struct{}
 	done    chan struct{}
 	close   sync.Once
+	// mu guards closed against Record sending on the closed queue.
+	mu     sync.RWMutex
+	closed bool
 
 	written prometheus.Counter
 	dropped prometheus.Counter
@@ -86,7 +89,15 @@ func (w *Writer) Record(ctx context.Context, ev domain.AuditEvent) {
 		ev.ClientIP = ri.ClientIP
 	}
 	if ev.UserAgent == "" {
-		ev.UserAgent = truncate(ri.UserAgent, 512)
+		ev.UserAgent = ri.UserAgent
+	}
+	sanitize(&ev)
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if w.closed {
+		w.dropped.Inc()
+		w.log.Error("audit writer closed: event dropped", "action", ev.Action)
+		return
 	}
 	select {
 	case w.queue <- ev:
@@ -119,10 +130,14 @@ func (w *Writer) Flush(ctx context.Context) {
 	}
 }
 
-// Close writes what is queued and stops the writer.
+// Close writes what is queued and stops the writer. Events recorded after
+// Close are counted as dropped, never a panic.
 func (w *Writer) Close() {
 	w.close.Do(func() {
+		w.mu.Lock()
+		w.closed = true
 		close(w.queue)
+		w.mu.Unlock()
 		<-w.done
 	})
 }
@@ -184,14 +199,59 @@ func (w *Writer) write(batch []domain.AuditEvent) []domain.AuditEvent {
 		}
 		time.Sleep(time.Duration(attempt+1) * 100 * time.Millisecond)
 	}
-	w.dropped.Add(float64(len(batch)))
-	w.log.Error("audit events could not be written: dropped", "count", len(batch), "error", err)
+	// One unwritable row must not sink its batch: try the rows one by one.
+	lost := 0
+	for i := range batch {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		rowErr := w.store.Insert(ctx, w.db.Pool, batch[i:i+1])
+		cancel()
+		if rowErr != nil {
+			lost++
+			err = rowErr
+			continue
+		}
+		w.written.Inc()
+	}
+	if lost > 0 {
+		w.dropped.Add(float64(lost))
+		w.log.Error("audit events could not be written: dropped", "count", lost, "error", err)
+	}
 	return batch[:0]
 }
 
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
+// Field limits, in bytes.
+const (
+	maxField     = 256
+	maxUserAgent = 512
+)
+
+// sanitize makes an event storable whatever the client sent: Postgres text
+// and jsonb refuse invalid UTF-8 and NUL, and sizes stay bounded.
+func sanitize(ev *domain.AuditEvent) {
+	for _, f := range []*string{&ev.Action, &ev.Outcome, &ev.Actor, &ev.AuthMethod, &ev.TargetType, &ev.Target, &ev.RequestID} {
+		*f = domain.SafeText(*f, maxField)
 	}
-	return s[:n]
+	ev.UserAgent = domain.SafeText(ev.UserAgent, maxUserAgent)
+	ev.ClientIP = domain.SafeText(ev.ClientIP, 64)
+	for k, v := range ev.Details {
+		ev.Details[k] = cleanValue(v)
+	}
+}
+
+func cleanValue(v any) any {
+	switch x := v.(type) {
+	case string:
+		return domain.SafeText(x, 4096)
+	case []string:
+		out := make([]string, len(x))
+		for i, s := range x {
+			out[i] = domain.SafeText(s, maxField)
+		}
+		return out
+	case map[string]any:
+		for k, e := range x {
+			x[k] = cleanValue(e)
+		}
+	}
+	return v
 }

@@ -5,8 +5,10 @@ import (
 	"log/slog"
 	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -53,6 +55,40 @@ func TestWriterBatchesFlushesAndCloses(t *testing.T) {
 	w.Close()
 	if n := count(t, db); n != 28 {
 		t.Fatalf("after Close: %d events, want 28", n)
+	}
+}
+
+func TestWriterStoresWhateverClientsSend(t *testing.T) {
+	t.Parallel()
+	db := tu.DB(t)
+	reg := prometheus.NewRegistry()
+	w := audit.NewWriter(db, slog.New(slog.DiscardHandler), reg, audit.Options{FlushInterval: time.Hour})
+	// Bytes Postgres refuses in text and jsonb, and a cut through a
+	// multi-byte character: all from the client, all in one batch.
+	ctx := domain.WithRequestInfo(context.Background(), domain.RequestInfo{UserAgent: "agent\xff\xfe"})
+	w.Record(ctx, domain.AuditEvent{Action: domain.ActionLogin, Outcome: domain.OutcomeFailure, Actor: "nul\x00user",
+		Details: map[string]any{"reason": "bad\x00\xc3", "groups": []string{"g\x00"}}})
+	w.Record(ctx, domain.AuditEvent{Action: domain.ActionLogin, Outcome: domain.OutcomeFailure, Actor: strings.Repeat("€", 200)})
+	w.Record(context.Background(), domain.AuditEvent{Action: "test.good", Outcome: domain.OutcomeSuccess, Actor: "fine"})
+	// A row the database refuses for its own reasons (an outcome outside
+	// the CHECK constraint) costs only itself.
+	w.Record(context.Background(), domain.AuditEvent{Action: "test.bad", Outcome: "bogus"})
+	w.Close()
+
+	if n := count(t, db); n != 3 {
+		t.Fatalf("%d events stored, want 3", n)
+	}
+	if got := counterValue(t, reg, "mcpgw_audit_events_dropped_total"); got != 1 {
+		t.Fatalf("dropped = %v, want 1", got)
+	}
+	evs, err := postgres.Audit{}.List(context.Background(), db.Pool, postgres.AuditFilter{Action: domain.ActionLogin})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("login events: %v %v", evs, err)
+	}
+	for _, e := range evs {
+		if !utf8.ValidString(e.Actor) || !utf8.ValidString(e.UserAgent) || strings.ContainsRune(e.Actor, 0) || len(e.Actor) > 256 {
+			t.Errorf("stored event is not clean text: actor %+q, user agent %+q", e.Actor, e.UserAgent)
+		}
 	}
 }
 

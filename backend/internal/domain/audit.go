@@ -2,7 +2,9 @@ package domain
 
 import (
 	"context"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Audit outcomes.
@@ -59,4 +61,18 @@ func WithRequestInfo(ctx context.Context, ri RequestInfo) context.Context {
 func RequestInfoFrom(ctx context.Context) RequestInfo {
 	ri, _ := ctx.Value(requestInfoKey{}).(RequestInfo)
 	return ri
+}
+
+// SafeText makes client-supplied text storable and bounded: invalid UTF-8
+// becomes U+FFFD, NUL is dropped (Postgres refuses both), and the result is
+// cut to at most n bytes on a character boundary.
+func SafeText(s string, n int) string {
+	s = strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "")
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
 }

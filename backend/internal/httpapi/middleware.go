@@ -113,8 +113,9 @@ func (s *server) observe(m *httpMetrics) gin.HandlerFunc {
 			route = "unmatched"
 		}
 		status := c.Writer.Status()
-		m.requests.WithLabelValues(route, c.Request.Method, strconv.Itoa(status)).Inc()
-		m.duration.WithLabelValues(route, c.Request.Method).Observe(elapsed.Seconds())
+		method := knownMethod(c.Request.Method)
+		m.requests.WithLabelValues(route, method, strconv.Itoa(status)).Inc()
+		m.duration.WithLabelValues(route, method).Observe(elapsed.Seconds())
 
 		level := slog.LevelInfo
 		switch {
@@ -127,7 +128,7 @@ func (s *server) observe(m *httpMetrics) gin.HandlerFunc {
 			return
 		}
 		attrs := []slog.Attr{
-			slog.String("method", c.Request.Method),
+			slog.String("method", method),
 			slog.String("path", c.Request.URL.Path),
 			slog.String("route", route),
 			slog.Int("status", status),
@@ -141,6 +142,17 @@ func (s *server) observe(m *httpMetrics) gin.HandlerFunc {
 		}
 		s.Log.LogAttrs(c.Request.Context(), level, "http request", attrs...)
 	}
+}
+
+// knownMethod bounds the method for labels and logs: net/http accepts any
+// token as a method, and each new label value would be a new time series.
+func knownMethod(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions:
+		return m
+	}
+	return "OTHER"
 }
 
 // contentSecurityPolicy allows the dashboard's own scripts, styles and

@@ -147,3 +147,28 @@ func TestPanicsBecomeJSON500(t *testing.T) {
 type panickyUsers struct{ UserService }
 
 func (panickyUsers) ListUsers(context.Context) ([]*domain.User, error) { panic("boom") }
+
+func TestArbitraryMethodsDoNotGrowMetrics(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	h := testRouter(t, Deps{Registry: reg})
+	for _, m := range []string{"FOO", "BAR" + strings.Repeat("X", 1000), "get"} {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(m, "/api/auth/me", nil))
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "mcpgw_http_requests_total" {
+			continue
+		}
+		if n := len(mf.GetMetric()); n != 1 {
+			t.Fatalf("%d series for three unknown methods, want 1", n)
+		}
+		for _, l := range mf.GetMetric()[0].GetLabel() {
+			if l.GetName() == "method" && l.GetValue() != "OTHER" {
+				t.Fatalf("method label = %q", l.GetValue())
+			}
+		}
+	}
+}
