@@ -54,6 +54,12 @@ Settings come from environment variables; see .env.example.
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		// After the first signal, restore the default: a second one kills
+		// at once instead of waiting for the graceful shutdown.
+		<-ctx.Done()
+		stop()
+	}()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stop()
 	if err != nil {
@@ -77,7 +83,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 	}
 	switch cmd, rest := args[0], args[1:]; cmd {
 	case "serve":
-		return serve(ctx, rest, stderr)
+		// The one-time admin password goes to stdout; logs go to stderr.
+		return serve(ctx, rest, stdout)
 	case "migrate":
 		return migrate(ctx, rest, stdout)
 	case "admin":

@@ -47,6 +47,8 @@ func TestBadInputGetsClearErrors(t *testing.T) {
 		{"wrong type", a.NewClient(t), "POST", "/api/auth/login", `{"username":42,"password":"x"}`, nil, 422, domain.EINVALID, "username"},
 		{"unknown field", a.NewClient(t), "POST", "/api/auth/login", `{"username":"a","password":"b","remember":true}`, nil, 422, domain.EINVALID, "remember"},
 		{"oversized body", a.NewClient(t), "POST", "/api/auth/login", `{"username":"` + strings.Repeat("a", 5000) + `","password":"x"}`, nil, 413, domain.ETOOLARGE, ""},
+		{"control character in username", a.NewClient(t), "POST", "/api/auth/login", `{"username":"ad\u0000min","password":"x"}`, nil, 401, domain.EINVALIDCREDENTIALS, ""},
+		{"NUL in display name", admin, "POST", "/api/users", `{"username":"eve","password":"long-enough-pw","display_name":"E\u0000ve"}`, nil, 422, domain.EINVALID, "display_name"},
 		{"short password", admin, "POST", "/api/users", `{"username":"eve","password":"short"}`, nil, 422, domain.EINVALID, "password"},
 		{"username with space", admin, "POST", "/api/users", `{"username":"e ve","password":"long-enough-pw"}`, nil, 422, domain.EINVALID, "username"},
 		{"bad email", admin, "POST", "/api/users", `{"username":"eve","password":"long-enough-pw","email":"nope"}`, nil, 422, domain.EINVALID, "email"},

@@ -21,6 +21,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/audit"
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/config"
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/httpapi"
 	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
@@ -30,8 +31,9 @@ import (
 // the dashboard files, and (for tests) the clock.
 type Options struct {
 	Log *slog.Logger
-	// Console receives the one-time banner with a generated admin password;
-	// it is not a log, so the password never reaches log storage.
+	// Console receives the one-time banner with a generated admin password
+	// (stdout; logs go to stderr). It is never a log record, but where
+	// stdout is collected too, set ADMIN_PASSWORD or ADMIN_PASSWORD_FILE.
 	Console  io.Writer
 	Frontend fs.FS
 	Now      func() time.Time
@@ -115,7 +117,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
 			{Name: "shutdown", Ping: func(context.Context) error {
 				if a.draining.Load() {
-					return errors.New("shutting down")
+					return domain.Errorf(domain.EUNAVAILABLE, "shutting down")
 				}
 				return nil
 			}},
@@ -182,8 +184,9 @@ func (a *App) bootstrapAdmin(ctx context.Context, console io.Writer) error {
 func (a *App) Handler() http.Handler { return a.handler }
 
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down
-// gracefully: /readyz turns 503 at once, new connections are refused, and
-// in-flight requests get SHUTDOWN_TIMEOUT to finish.
+// gracefully: /readyz turns 503 at once, requests are still served for
+// SHUTDOWN_DRAIN_DELAY, then new connections are refused and in-flight
+// requests get SHUTDOWN_TIMEOUT to finish.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{
 		Handler:           a.handler,
@@ -204,6 +207,11 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 	case <-ctx.Done():
 	}
 	a.draining.Store(true)
+	if d := a.cfg.ShutdownDrainDelay; d > 0 {
+		// Keep serving while load balancers notice /readyz failing.
+		a.log.Info("draining before shutdown", "delay", d.String())
+		time.Sleep(d)
+	}
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()

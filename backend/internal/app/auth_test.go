@@ -205,6 +205,10 @@ func TestLoginThrottlePerUsername(t *testing.T) {
 	if err != nil || retry < 590 || retry > 600 {
 		t.Fatalf("Retry-After = %q, want about 600 seconds", r.Header.Get("Retry-After"))
 	}
+	// Further refusals in the window are not audited one by one.
+	for range 5 {
+		login(a.NewClient(t), "admin", "wrong")
+	}
 	// Unknown usernames are throttled alike, so 429 reveals nothing either.
 	for range 3 {
 		login(a.NewClient(t), "ghost", "wrong")
@@ -219,7 +223,7 @@ func TestLoginThrottlePerUsername(t *testing.T) {
 		}
 	}
 	if throttled != 2 {
-		t.Fatalf("audited %d throttled attempts, want 2", throttled)
+		t.Fatalf("audited %d throttled attempts, want 2: the first refusal per username and window", throttled)
 	}
 }
 
@@ -237,6 +241,22 @@ func TestLoginThrottlePerClientIP(t *testing.T) {
 	r := login(a.NewClient(t), "admin", testutil.AdminPassword)
 	if r.Status != http.StatusTooManyRequests || r.Header.Get("Retry-After") == "" {
 		t.Fatalf("5th attempt from one IP: %d %s (Retry-After %q)", r.Status, r.Body, r.Header.Get("Retry-After"))
+	}
+	// Over its limit, a client cannot make the gateway store anything for
+	// the usernames it invents.
+	userKeys := func() int {
+		keys, err := a.Redis.Keys(context.Background(), a.Config.RedisKeyPrefix+"login-user:*").Result()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(keys)
+	}
+	before := userKeys()
+	for i := range 20 {
+		login(a.NewClient(t), "invented-"+strconv.Itoa(i), "wrong")
+	}
+	if after := userKeys(); after != before {
+		t.Fatalf("throttled attempts created %d username keys", after-before)
 	}
 }
 

@@ -3,6 +3,7 @@ package app_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"net"
 	"net/http"
 	"net/url"
@@ -46,8 +47,15 @@ func TestReadyzReportsRedisOutage(t *testing.T) {
 	proxy.Cut()
 	r := c.Do(http.MethodGet, "/readyz", nil)
 	r.JSON(t, &h)
-	if r.Status != http.StatusServiceUnavailable || h.Status != "unavailable" || h.Checks["redis"] == "ok" || h.Checks["postgres"] != "ok" {
+	if r.Status != http.StatusServiceUnavailable || h.Status != "unavailable" || h.Checks["redis"] != "unreachable" || h.Checks["postgres"] != "ok" {
 		t.Fatalf("readyz with Redis cut: %d %s", r.Status, r.Body)
+	}
+	// The public answer names no internal address; the log has the detail.
+	if host, _, _ := net.SplitHostPort(proxy.Addr()); strings.Contains(string(r.Body), host) {
+		t.Fatalf("readyz reveals an internal address: %s", r.Body)
+	}
+	if !strings.Contains(a.Log.String(), "readiness check failed") {
+		t.Fatal("the failed check's detail was not logged")
 	}
 	// Liveness does not depend on Redis.
 	if r := c.Do(http.MethodGet, "/healthz", nil); r.Status != http.StatusOK {
@@ -142,6 +150,7 @@ func TestGracefulShutdown(t *testing.T) {
 	t.Parallel()
 	cfg := testutil.Config(t)
 	cfg.ShutdownTimeout = 5 * time.Second
+	cfg.ShutdownDrainDelay = time.Second
 	a, err := app.New(context.Background(), cfg, app.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -162,6 +171,17 @@ func TestGracefulShutdown(t *testing.T) {
 	}
 	_ = resp.Body.Close()
 	stop()
+	// While draining, readiness fails but requests are still served.
+	time.Sleep(200 * time.Millisecond)
+	resp, err = http.Get(base + "/readyz")
+	if err != nil || resp.StatusCode != http.StatusServiceUnavailable {
+		t.Fatalf("readyz while draining: %v %v", resp, err)
+	}
+	var h health
+	if err := json.NewDecoder(resp.Body).Decode(&h); err != nil || h.Checks["shutdown"] != "shutting down" {
+		t.Fatalf("readyz while draining: %+v %v", h, err)
+	}
+	_ = resp.Body.Close()
 	select {
 	case err := <-done:
 		if err != nil {

@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -40,6 +44,9 @@ type Service struct {
 	policy   SessionPolicy
 	now      func() time.Time
 	logins   *prometheus.CounterVec
+	// afterVerify, when set (by tests), runs between the password check and
+	// the session's creation: the window concurrent user changes race in.
+	afterVerify func()
 }
 
 // NewService wires the sign-in service. now may be nil (time.Now).
@@ -65,6 +72,10 @@ func (s *Service) Policy() SessionPolicy { return s.policy }
 
 var errInvalidCredentials = &domain.Error{Code: domain.EINVALIDCREDENTIALS, Message: "invalid username or password"}
 
+// maxLoginUsernameBytes admits every valid username (128 characters of up
+// to 4 bytes) and nothing much longer.
+const maxLoginUsernameBytes = 4 * 128
+
 // Login checks a username and password and starts a new session. Every
 // refusal (unknown user, wrong password, disabled account, no local
 // password) returns the same error after the same work. previousSessionID,
@@ -77,49 +88,62 @@ func (s *Service) Login(ctx context.Context, username, password, previousSession
 	if password == "" {
 		return nil, domain.Invalid("password", "is required")
 	}
-	if len(username) > 256 || len(password) > domain.MaxPasswordLength {
-		return nil, s.refuse(ctx, username, 0, "too_long", errInvalidCredentials)
-	}
 	ri := domain.RequestInfoFrom(ctx)
-	if err := s.throttle.Attempt(ctx, username, ri.ClientIP, s.policy.Throttle); err != nil {
-		if domain.ErrorCode(err) == domain.ERATELIMITED {
-			return nil, s.refuse(ctx, username, 0, "throttled", err)
-		}
+	verdict, err := s.throttle.Attempt(ctx, username, ri.ClientIP, s.policy.Throttle)
+	if err != nil {
 		s.logins.WithLabelValues("error").Inc()
 		return nil, err
+	}
+	if verdict.Wait > 0 {
+		throttled := &domain.Error{
+			Code: domain.ERATELIMITED, Message: "too many sign-in attempts; try again later", RetryAfter: verdict.Wait,
+		}
+		s.logins.WithLabelValues("throttled").Inc()
+		// One audit event per throttle window, not one per request: a
+		// client hammering the endpoint must not flood the trail.
+		if verdict.FirstRefusal {
+			s.audit.Record(ctx, failedLogin(username, 0, "throttled"))
+		}
+		return nil, throttled
+	}
+	// No such user can exist; refusing without a lookup also keeps such
+	// bytes away from the database.
+	if len(username) > maxLoginUsernameBytes || len(password) > domain.MaxPasswordLength || !printable(username) {
+		return nil, s.refuse(ctx, username, 0, "malformed")
 	}
 
 	user, err := s.users.GetByUsername(ctx, s.db.Pool, username)
 	switch {
 	case errors.Is(err, domain.ErrNotFound):
 		s.hasher.VerifyDummy(ctx, password)
-		return nil, s.refuse(ctx, username, 0, "unknown_user", errInvalidCredentials)
+		return nil, s.refuse(ctx, username, 0, "unknown_user")
 	case err != nil:
 		s.logins.WithLabelValues("error").Inc()
 		return nil, domain.Unavailable("user store", err)
 	case user.AuthSource != domain.AuthSourceLocal || user.PasswordHash == "":
 		s.hasher.VerifyDummy(ctx, password)
-		return nil, s.refuse(ctx, user.Username, user.ID, "no_local_password", errInvalidCredentials)
+		return nil, s.refuse(ctx, user.Username, user.ID, "no_local_password")
 	}
 	ok, rehash, err := s.hasher.Verify(ctx, password, user.PasswordHash)
+	if ctx.Err() != nil {
+		return nil, ctx.Err() // the client left while waiting to be hashed
+	}
 	if err != nil {
 		s.log.ErrorContext(ctx, "stored password hash unusable", "user_id", user.ID, "error", err)
-		return nil, s.refuse(ctx, user.Username, user.ID, "bad_hash", errInvalidCredentials)
+		return nil, s.refuse(ctx, user.Username, user.ID, "bad_hash")
 	}
 	if !ok {
-		return nil, s.refuse(ctx, user.Username, user.ID, "wrong_password", errInvalidCredentials)
+		return nil, s.refuse(ctx, user.Username, user.ID, "wrong_password")
 	}
 	if user.Disabled {
-		return nil, s.refuse(ctx, user.Username, user.ID, "user_disabled", errInvalidCredentials)
+		return nil, s.refuse(ctx, user.Username, user.ID, "user_disabled")
+	}
+	if s.afterVerify != nil {
+		s.afterVerify()
 	}
 
 	if err := s.throttle.Succeeded(ctx, username, ri.ClientIP); err != nil {
 		s.log.WarnContext(ctx, "could not reset sign-in throttle", "error", err)
-	}
-	if rehash {
-		if h, err := s.hasher.Hash(ctx, password); err == nil {
-			_ = s.users.SetPasswordHash(ctx, s.db.Pool, user.ID, h)
-		}
 	}
 	if previousSessionID != "" {
 		// Ends the old session only if it exists; a planted or stale id is
@@ -141,11 +165,24 @@ func (s *Service) Login(ctx context.Context, username, password, previousSession
 		LastSeenAt: now,
 		ExpiresAt:  now.Add(s.policy.MaxAge),
 		ClientIP:   ri.ClientIP,
-		UserAgent:  truncate(ri.UserAgent, 512),
+		UserAgent:  domain.SafeText(ri.UserAgent, 512),
 	}
 	if err := s.sessions.Create(ctx, sess, s.policy.IdleTimeout); err != nil {
 		s.logins.WithLabelValues("error").Inc()
 		return nil, err
+	}
+	// The password was checked against a snapshot of the user. A disable,
+	// password change or group change that committed since then must win:
+	// it either shows up in this re-read, or committed after it and then
+	// ends every session of the user, this new one included.
+	if err := s.recheck(ctx, user); err != nil {
+		_ = s.sessions.Delete(ctx, sess.ID, user.ID)
+		return nil, err
+	}
+	if rehash {
+		if h, err := s.hasher.Hash(ctx, password); err == nil {
+			_, _ = s.users.ReplacePasswordHash(ctx, s.db.Pool, user.ID, user.PasswordHash, h)
+		}
 	}
 	if err := s.users.RecordLogin(ctx, s.db.Pool, user.ID, now); err != nil {
 		s.log.WarnContext(ctx, "could not record last sign-in time", "user_id", user.ID, "error", err)
@@ -159,21 +196,45 @@ func (s *Service) Login(ctx context.Context, username, password, previousSession
 	return sess, nil
 }
 
-// refuse counts and audits a refused sign-in and returns err; reason goes to
-// the audit trail only, never to the client.
-func (s *Service) refuse(ctx context.Context, username string, userID int64, reason string, err error) error {
-	outcome := "invalid_credentials"
-	if reason == "throttled" {
-		outcome = "throttled"
+// recheck refuses a sign-in whose user changed while the password was being
+// checked.
+func (s *Service) recheck(ctx context.Context, was *domain.User) error {
+	now, err := s.users.Get(ctx, s.db.Pool, was.ID)
+	if err != nil {
+		if errors.Is(err, domain.ErrNotFound) {
+			return s.refuse(ctx, was.Username, was.ID, "changed_during_sign_in")
+		}
+		s.logins.WithLabelValues("error").Inc()
+		return domain.Unavailable("user store", err)
 	}
-	s.logins.WithLabelValues(outcome).Inc()
-	s.audit.Record(ctx, domain.AuditEvent{
+	if now.Disabled || now.PasswordHash != was.PasswordHash || !slices.Equal(now.Groups, was.Groups) {
+		return s.refuse(ctx, was.Username, was.ID, "changed_during_sign_in")
+	}
+	return nil
+}
+
+// printable reports whether a username could exist: valid UTF-8 without
+// spaces or control characters (domain.ValidateUsername's rules).
+func printable(s string) bool {
+	return utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
+}
+
+func failedLogin(username string, userID int64, reason string) domain.AuditEvent {
+	return domain.AuditEvent{
 		Action: domain.ActionLogin, Outcome: domain.OutcomeFailure,
-		Actor: truncate(username, 256), ActorID: userID, AuthMethod: domain.AuthMethodLocal,
-		TargetType: "user", Target: truncate(username, 256),
+		Actor: username, ActorID: userID, AuthMethod: domain.AuthMethodLocal,
+		TargetType: "user", Target: username,
 		Details: map[string]any{"reason": reason},
-	})
-	return err
+	}
+}
+
+// refuse counts and audits a refused sign-in and returns the one answer
+// every refusal gets; reason goes to the audit trail only, never to the
+// client.
+func (s *Service) refuse(ctx context.Context, username string, userID int64, reason string) error {
+	s.logins.WithLabelValues("invalid_credentials").Inc()
+	s.audit.Record(ctx, failedLogin(username, userID, reason))
+	return errInvalidCredentials
 }
 
 // Authenticate resolves a session cookie value to its principal and marks
@@ -226,11 +287,4 @@ func plausibleToken(s string, n int) bool {
 		}
 	}
 	return true
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n]
 }

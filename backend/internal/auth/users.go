@@ -5,6 +5,8 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -136,7 +138,7 @@ func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, i
 	endSessions := false
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		var err error
-		if u, err = s.users.Get(ctx, tx, id); err != nil {
+		if u, err = s.users.GetForUpdate(ctx, tx, id); err != nil {
 			return err
 		}
 		self := actor != nil && actor.UserID == u.ID
@@ -270,9 +272,12 @@ func validateProfile(displayName, email string) error {
 	if len(displayName) > 256 {
 		return domain.Invalid("display_name", "must be at most 256 bytes")
 	}
+	if strings.IndexFunc(displayName, unicode.IsControl) >= 0 || !utf8.ValidString(displayName) {
+		return domain.Invalid("display_name", "must be text without control characters")
+	}
 	if email != "" {
 		at := strings.LastIndexByte(email, '@')
-		if at < 1 || at == len(email)-1 || len(email) > 254 || strings.ContainsAny(email, " \t\r\n") {
+		if at < 1 || at == len(email)-1 || len(email) > 254 || strings.IndexFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
 			return domain.Invalid("email", "is not an email address")
 		}
 	}

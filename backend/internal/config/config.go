@@ -14,19 +14,22 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/idna"
 )
 
 // Config is every setting of mcpgw.
 type Config struct {
 	// HTTP server
-	ListenAddr        string
-	PublicURL         *url.URL
-	TrustedProxies    []string
-	ReadHeaderTimeout time.Duration
-	IdleTimeout       time.Duration
-	ShutdownTimeout   time.Duration
-	MaxHeaderBytes    int
-	MaxBodyBytes      int64
+	ListenAddr         string
+	PublicURL          *url.URL
+	TrustedProxies     []string
+	ReadHeaderTimeout  time.Duration
+	IdleTimeout        time.Duration
+	ShutdownTimeout    time.Duration
+	ShutdownDrainDelay time.Duration
+	MaxHeaderBytes     int
+	MaxBodyBytes       int64
 
 	// Storage
 	DatabaseURL      string
@@ -84,6 +87,8 @@ func options() []option {
 			set: func(c *Config, v string) error { return setDuration(&c.IdleTimeout, v, time.Second, 24*time.Hour) }},
 		{name: "SHUTDOWN_TIMEOUT", def: "30s", help: "On SIGTERM, how long in-flight requests get to finish before connections are closed.",
 			set: func(c *Config, v string) error { return setDuration(&c.ShutdownTimeout, v, 0, time.Hour) }},
+		{name: "SHUTDOWN_DRAIN_DELAY", def: "0s", help: "On SIGTERM, how long to keep serving with /readyz failing, so load balancers stop sending first (a few seconds behind one).",
+			set: func(c *Config, v string) error { return setDuration(&c.ShutdownDrainDelay, v, 0, 10*time.Minute) }},
 		{name: "HTTP_MAX_HEADER_BYTES", def: "65536", help: "Largest request header block accepted, in bytes.",
 			set: func(c *Config, v string) error { return setInt(&c.MaxHeaderBytes, v, 4096, 1<<24) }},
 		{name: "HTTP_MAX_BODY_BYTES", def: "1048576", help: "Largest JSON API request body accepted, in bytes; larger bodies get 413.",
@@ -302,6 +307,22 @@ func setPublicURL(dst **url.URL, v string) error {
 	if u.Path != "" {
 		return errors.New("must not contain a path: mcpgw is served at the root of its host")
 	}
+	// Normalise to the origin browsers send: ASCII (punycode) host, no
+	// default port. Otherwise every Origin check would fail.
+	host := u.Hostname()
+	if ip, err := netip.ParseAddr(host); err == nil {
+		host = ip.String()
+		if ip.Is6() {
+			host = "[" + host + "]"
+		}
+	} else if host, err = idna.Lookup.ToASCII(host); err != nil {
+		return fmt.Errorf("invalid host %q: %w", u.Hostname(), err)
+	}
+	host = strings.ToLower(host)
+	if port := u.Port(); port != "" && !(u.Scheme == "http" && port == "80") && !(u.Scheme == "https" && port == "443") {
+		host += ":" + port
+	}
+	u.Host = host
 	*dst = u
 	return nil
 }

@@ -127,3 +127,21 @@ func TestEnvExampleIsCurrent(t *testing.T) {
 		}
 	}
 }
+
+func TestPublicURLIsNormalisedToTheBrowsersOrigin(t *testing.T) {
+	for in, want := range map[string]string{
+		"https://Gateway.Example.com:443/": "https://gateway.example.com",
+		"http://localhost:80":              "http://localhost",
+		"http://127.0.0.1:7860":            "http://127.0.0.1:7860",
+		"https://bücher.example":           "https://xn--bcher-kva.example",
+		"http://[::1]:7860":                "http://[::1]:7860",
+	} {
+		c, err := Load(env(map[string]string{"PUBLIC_URL": in}), noFiles)
+		if err != nil {
+			t.Fatalf("%s: %v", in, err)
+		}
+		if got := c.PublicOrigin(); got != want {
+			t.Errorf("PUBLIC_URL %s: origin %s, want %s", in, got, want)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime"
 	"net/http"
 	"strings"
 
@@ -17,7 +18,7 @@ import (
 // value, no unknown fields, within the body limit. Each failure maps to the
 // status clients expect: 415, 400, 413 or 422 naming the field.
 func decodeJSON(c *gin.Context, dst any) error {
-	if ct := c.ContentType(); ct != "application/json" {
+	if mt, _, err := mime.ParseMediaType(c.GetHeader("Content-Type")); err != nil || mt != "application/json" {
 		return &domain.Error{Code: eunsupported, Message: "the request body must be JSON (Content-Type: application/json)"}
 	}
 	dec := json.NewDecoder(c.Request.Body)

@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
 )
 
 // healthz godoc
@@ -25,7 +28,7 @@ func (s *server) healthz(c *gin.Context) {
 // readyz godoc
 //
 //	@Summary		Readiness
-//	@Description	200 when Postgres and Redis answer within two seconds, otherwise 503 naming what failed.
+//	@Description	200 when Postgres and Redis answer within two seconds and the process is not shutting down, otherwise 503 naming what failed (details are in the logs).
 //	@ID				readyz
 //	@Tags			operations
 //	@Produce		json
@@ -42,7 +45,7 @@ func (s *server) readyz(c *gin.Context) {
 		wg.Go(func() {
 			res := "ok"
 			if err := chk.Ping(ctx); err != nil {
-				res = err.Error()
+				res = s.checkFailure(ctx, chk.Name, err)
 			}
 			mu.Lock()
 			results[chk.Name] = res
@@ -57,6 +60,18 @@ func (s *server) readyz(c *gin.Context) {
 		}
 	}
 	c.JSON(code, Health{Status: status, Checks: results})
+}
+
+// checkFailure says why a check failed without telling the world internal
+// addresses or account names: coded errors carry client-safe messages,
+// anything else is "unreachable" and its detail goes to the log.
+func (s *server) checkFailure(ctx context.Context, name string, err error) string {
+	var e *domain.Error
+	if errors.As(err, &e) {
+		return e.Message
+	}
+	s.Log.WarnContext(ctx, "readiness check failed", "check", name, "error", err)
+	return "unreachable"
 }
 
 // metrics godoc

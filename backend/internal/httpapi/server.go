@@ -94,6 +94,9 @@ func newRouter(d Deps) (*gin.Engine, error) {
 	if err := r.SetTrustedProxies(d.Options.TrustedProxies); err != nil {
 		return nil, err
 	}
+	// ...and only through X-Forwarded-For: a proxy that does not set
+	// X-Real-IP would pass a client's own X-Real-IP through.
+	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 	// API clients get exact paths: redirects would turn a POST into a GET.
 	r.RedirectTrailingSlash = false
 	r.RedirectFixedPath = false

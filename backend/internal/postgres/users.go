@@ -54,6 +54,13 @@ func (Users) Get(ctx context.Context, q Querier, id int64) (*domain.User, error)
 	return u, notFound(err, "user")
 }
 
+// GetForUpdate returns the user with id and locks the row until q's
+// transaction ends, so concurrent read-modify-write updates serialise.
+func (Users) GetForUpdate(ctx context.Context, q Querier, id int64) (*domain.User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1 FOR UPDATE OF u`, id))
+	return u, notFound(err, "user")
+}
+
 // GetByUsername returns the user named username, ignoring case.
 func (Users) GetByUsername(ctx context.Context, q Querier, username string) (*domain.User, error) {
 	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE lower(u.username) = lower($1)`, username))
@@ -102,6 +109,14 @@ func (Users) SetPasswordHash(ctx context.Context, q Querier, id int64, hash stri
 		return &domain.Error{Code: domain.ENOTFOUND, Message: "user not found"}
 	}
 	return err
+}
+
+// ReplacePasswordHash swaps the hash only if it is still old, so upgrading
+// a hash at sign-in never undoes a password change made meanwhile. It
+// reports whether it replaced it.
+func (Users) ReplacePasswordHash(ctx context.Context, q Querier, id int64, old, hash string) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE users SET password_hash = $3 WHERE id = $1 AND password_hash = $2`, id, old, hash)
+	return err == nil && tag.RowsAffected() == 1, err
 }
 
 // RecordLogin sets the user's last sign-in time.

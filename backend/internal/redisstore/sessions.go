@@ -15,7 +15,9 @@ import (
 
 // Sessions stores browser sessions. Each session is a hash under a key
 // derived from its id; a set per user lists that user's session keys so all
-// of them can be ended at once.
+// of them can be ended at once. The layout assumes one Redis (standalone or
+// Sentinel), not Redis Cluster: a user's index and sessions live in
+// different hash slots.
 type Sessions struct {
 	rdb redis.UniversalClient
 	k   keyer
@@ -62,8 +64,11 @@ func (s *Sessions) Create(ctx context.Context, sess *domain.Session, idle time.D
 		})
 		p.PExpire(ctx, key, ttl)
 		p.SAdd(ctx, s.userKey(sess.UserID), key)
-		// The index lives as long as its newest session, the longest-lived one.
-		p.PExpire(ctx, s.userKey(sess.UserID), lifetime)
+		// The index must outlive every session it lists, even when the
+		// configured lifetime shrinks between sign-ins: set it when new,
+		// otherwise only ever extend it.
+		p.ExpireNX(ctx, s.userKey(sess.UserID), lifetime)
+		p.ExpireGT(ctx, s.userKey(sess.UserID), lifetime)
 		return nil
 	})
 	if err != nil {
@@ -75,8 +80,10 @@ func (s *Sessions) Create(ctx context.Context, sess *domain.Session, idle time.D
 // touchScript returns a live session's fields and extends its life; it ends
 // a session whose idle or absolute deadline has passed. Doing both in one
 // script keeps the check and the extension atomic and costs one round trip.
+// An ended session's entry in its user's index is left to expire with the
+// index: deleting a missing key later is harmless.
 //
-// KEYS[1] session key, KEYS[2] user index key; ARGV[1] now (ms), ARGV[2] idle (ms).
+// KEYS[1] session key; ARGV[1] now (ms), ARGV[2] idle (ms).
 var touchScript = redis.NewScript(`
 local f = redis.call('HGETALL', KEYS[1])
 if #f == 0 then return false end
@@ -84,9 +91,8 @@ local h = {}
 for i = 1, #f, 2 do h[f[i]] = f[i + 1] end
 local now, idle = tonumber(ARGV[1]), tonumber(ARGV[2])
 local abs, seen = tonumber(h['abs']), tonumber(h['seen'])
-if now >= abs or now - seen >= idle then
+if not abs or not seen or now >= abs or now - seen >= idle then
   redis.call('DEL', KEYS[1])
-  redis.call('SREM', KEYS[2] .. h['uid'], KEYS[1])
   return false
 end
 redis.call('HSET', KEYS[1], 'seen', now)
@@ -97,7 +103,7 @@ return f
 // Touch returns the live session with id and marks it used at now. A missing,
 // idle or expired session is domain.ErrUnauthorized.
 func (s *Sessions) Touch(ctx context.Context, id string, now time.Time, idle time.Duration) (*domain.Session, error) {
-	res, err := touchScript.Run(ctx, s.rdb, []string{s.key(id), s.k.prefix + "user-sessions:"},
+	res, err := touchScript.Run(ctx, s.rdb, []string{s.key(id)},
 		now.UnixMilli(), idle.Milliseconds()).StringSlice()
 	if errors.Is(err, redis.Nil) {
 		return nil, domain.ErrUnauthorized

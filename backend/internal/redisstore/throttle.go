@@ -2,6 +2,7 @@ package redisstore
 
 import (
 	"context"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -29,60 +30,82 @@ type ThrottleLimits struct {
 	Window  time.Duration
 }
 
-// attemptScript counts one attempt against each key and returns how many
-// milliseconds the caller must wait (0: go ahead). Counting before the
-// password is checked means parallel guesses cannot overrun the limit.
+// attemptScript counts one attempt, first against the client IP and then,
+// only if the IP is within its limit, against the username: a client over
+// its limit cannot create keys for usernames it makes up. Counting before
+// the password is checked means parallel guesses cannot overrun a limit.
+// It returns {wait ms (0: go ahead), 1 if this is the first refusal of the
+// window}.
 //
-// KEYS: user key, ip key; ARGV: window (ms), user limit, ip limit.
+// KEYS: ip key, user key; ARGV: window (ms), ip limit, user limit.
 var attemptScript = redis.NewScript(`
-local wait = 0
-for i, key in ipairs(KEYS) do
+local function bump(key, limit)
   local n = redis.call('INCR', key)
   local ttl = redis.call('PTTL', key)
   if ttl < 0 then
     redis.call('PEXPIRE', key, ARGV[1])
     ttl = tonumber(ARGV[1])
   end
-  if n > tonumber(ARGV[i + 1]) and ttl > wait then wait = ttl end
+  if n > limit then
+    if n == limit + 1 then return {ttl, 1} end
+    return {ttl, 0}
+  end
+  return nil
 end
-return wait
+return bump(KEYS[1], tonumber(ARGV[2])) or bump(KEYS[2], tonumber(ARGV[3])) or {0, 0}
 `)
 
-// succeededScript forgets the user's failures and takes back the IP's count
-// for this attempt: a successful sign-in is not a failure. The IP count is
-// not reset, so one valid account cannot launder guesses at others.
+// succeededScript takes back the IP's count for this attempt and forgets
+// the user's failures: a successful sign-in is not a failure. The IP count
+// is not reset, so one valid account cannot launder guesses at others.
+//
+// KEYS: ip key, user key.
 var succeededScript = redis.NewScript(`
-redis.call('DEL', KEYS[1])
-if redis.call('EXISTS', KEYS[2]) == 1 and tonumber(redis.call('GET', KEYS[2])) > 0 then
-  redis.call('DECR', KEYS[2])
-end
+local n = tonumber(redis.call('GET', KEYS[1]) or '0')
+if n > 0 then redis.call('DECR', KEYS[1]) end
+redis.call('DEL', KEYS[2])
 return 0
 `)
 
 func (t *Throttle) keys(username, ip string) []string {
 	return []string{
+		t.k.prefix + "login-ip:" + ipBucket(ip),
 		t.k.hashed("login-user", strings.ToLower(username)),
-		t.k.prefix + "login-ip:" + ip,
 	}
 }
 
-// Attempt records a sign-in attempt. When the username or IP is over its
-// limit it returns a rate-limit error carrying how long to wait.
-func (t *Throttle) Attempt(ctx context.Context, username, ip string, l ThrottleLimits) error {
-	waitMS, err := attemptScript.Run(ctx, t.rdb, t.keys(username, ip),
-		l.Window.Milliseconds(), l.PerUser, l.PerIP).Int64()
+// ipBucket is the unit an IP limit applies to: an IPv4 address, or an IPv6
+// /64, since one client commonly holds a whole /64 and could rotate through
+// it.
+func ipBucket(ip string) string {
+	a, err := netip.ParseAddr(ip)
 	if err != nil {
-		return domain.Unavailable("throttle store", err)
+		return ip
 	}
-	if waitMS > 0 {
-		wait := time.Duration(waitMS) * time.Millisecond
-		return &domain.Error{
-			Code:       domain.ERATELIMITED,
-			Message:    "too many sign-in attempts; try again later",
-			RetryAfter: wait,
-		}
+	a = a.Unmap()
+	if a.Is4() {
+		return a.String()
 	}
-	return nil
+	return netip.PrefixFrom(a, 64).Masked().String()
+}
+
+// Verdict is the throttle's answer to one attempt.
+type Verdict struct {
+	// Wait is how long the caller must wait; zero means go ahead.
+	Wait time.Duration
+	// FirstRefusal marks the first refused attempt of a window, so callers
+	// can record one event per window rather than one per request.
+	FirstRefusal bool
+}
+
+// Attempt records a sign-in attempt from ip for username.
+func (t *Throttle) Attempt(ctx context.Context, username, ip string, l ThrottleLimits) (Verdict, error) {
+	res, err := attemptScript.Run(ctx, t.rdb, t.keys(username, ip),
+		l.Window.Milliseconds(), l.PerIP, l.PerUser).Int64Slice()
+	if err != nil || len(res) != 2 {
+		return Verdict{}, domain.Unavailable("throttle store", err)
+	}
+	return Verdict{Wait: time.Duration(res[0]) * time.Millisecond, FirstRefusal: res[1] == 1}, nil
 }
 
 // Succeeded clears the username's count after a successful sign-in.

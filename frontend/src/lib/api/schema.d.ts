@@ -172,7 +172,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description 200 when Postgres and Redis answer within two seconds, otherwise 503 naming what failed.
+         * @description 200 when Postgres and Redis answer within two seconds and the process is not shutting down, otherwise 503 naming what failed (details are in the logs).
          */
         get: operations["readyz"];
         put?: never;
