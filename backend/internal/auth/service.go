@@ -249,13 +249,7 @@ func (s *Service) Authenticate(ctx context.Context, sessionID string) (*domain.P
 		return nil, err
 	}
 	sess.ID = sessionID
-	return &domain.Principal{
-		UserID:     sess.UserID,
-		Username:   sess.Username,
-		Groups:     sess.Groups,
-		AuthMethod: sess.AuthMethod,
-		Session:    sess,
-	}, nil
+	return sess.Principal(), nil
 }
 
 // Logout ends the principal's session.

@@ -38,5 +38,10 @@ type Principal struct {
 	Session *Session
 }
 
+// Principal is who a request carrying this session acts as.
+func (s *Session) Principal() *Principal {
+	return &Principal{UserID: s.UserID, Username: s.Username, Groups: s.Groups, AuthMethod: s.AuthMethod, Session: s}
+}
+
 // IsAdmin reports whether the principal belongs to the administrator group.
 func (p *Principal) IsAdmin() bool { return slices.Contains(p.Groups, AdminGroup) }

@@ -40,13 +40,8 @@ func (s *server) login(c *gin.Context) {
 		writeError(c, s.Log, err)
 		return
 	}
-	p, err := s.Auth.Authenticate(c.Request.Context(), sess.ID)
-	if err != nil {
-		writeError(c, s.Log, err)
-		return
-	}
 	s.setSessionCookie(c, sess.ID)
-	c.JSON(http.StatusOK, meFrom(p))
+	c.JSON(http.StatusOK, meFrom(sess.Principal()))
 }
 
 // logout godoc
