@@ -14,7 +14,7 @@ import (
 func BenchmarkAuthenticateSession(b *testing.B) {
 	a := testutil.StartApp(b, testutil.Config(b), testutil.StartOptions{})
 	ctx := context.Background()
-	sess, err := a.Auth.Login(ctx, "admin", testutil.AdminPassword, "")
+	sess, err := a.Auth.Login(ctx, "admin", testutil.AdminPassword, nil)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func BenchmarkAuthenticateSession(b *testing.B) {
 // router, middleware chain, session lookup in Redis, JSON response.
 func BenchmarkMeEndpoint(b *testing.B) {
 	a := testutil.StartApp(b, testutil.Config(b), testutil.StartOptions{})
-	sess, err := a.Auth.Login(context.Background(), "admin", testutil.AdminPassword, "")
+	sess, err := a.Auth.Login(context.Background(), "admin", testutil.AdminPassword, nil)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -41,7 +41,7 @@ func TestSignInRacingAUserChangeIsRefused(t *testing.T) {
 					t.Error(err)
 				}
 			})
-			_, err = a.Auth.Login(ctx, "bob", "bob-password-1", "")
+			_, err = a.Auth.Login(ctx, "bob", "bob-password-1", nil)
 			if domain.ErrorCode(err) != domain.EINVALIDCREDENTIALS {
 				t.Fatalf("sign-in racing a %s: %v", name, err)
 			}

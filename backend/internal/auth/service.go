@@ -5,10 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -72,16 +69,12 @@ func (s *Service) Policy() SessionPolicy { return s.policy }
 
 var errInvalidCredentials = &domain.Error{Code: domain.EINVALIDCREDENTIALS, Message: "invalid username or password"}
 
-// maxLoginUsernameBytes admits every valid username (128 characters of up
-// to 4 bytes) and nothing much longer.
-const maxLoginUsernameBytes = 4 * 128
-
 // Login checks a username and password and starts a new session. Every
 // refusal (unknown user, wrong password, disabled account, no local
-// password) returns the same error after the same work. previousSessionID,
-// the cookie the browser sent, if any, is ended: a session id never survives
-// a sign-in.
-func (s *Service) Login(ctx context.Context, username, password, previousSessionID string) (*domain.Session, error) {
+// password) returns the same error after the same work. previous, the live
+// session the browser already had, if any, is ended: a session id never
+// survives a sign-in.
+func (s *Service) Login(ctx context.Context, username, password string, previous *domain.Session) (*domain.Session, error) {
 	if username == "" {
 		return nil, domain.Invalid("username", "is required")
 	}
@@ -108,7 +101,7 @@ func (s *Service) Login(ctx context.Context, username, password, previousSession
 	}
 	// No such user can exist; refusing without a lookup also keeps such
 	// bytes away from the database.
-	if len(username) > maxLoginUsernameBytes || len(password) > domain.MaxPasswordLength || !printable(username) {
+	if domain.ValidateUsername("username", username) != nil || len(password) > domain.MaxPasswordLength {
 		return nil, s.refuse(ctx, username, 0, "malformed")
 	}
 
@@ -145,12 +138,8 @@ func (s *Service) Login(ctx context.Context, username, password, previousSession
 	if err := s.throttle.Succeeded(ctx, username, ri.ClientIP); err != nil {
 		s.log.WarnContext(ctx, "could not reset sign-in throttle", "error", err)
 	}
-	if previousSessionID != "" {
-		// Ends the old session only if it exists; a planted or stale id is
-		// simply never honoured again.
-		if old, err := s.sessions.Touch(ctx, previousSessionID, s.now(), s.policy.IdleTimeout); err == nil {
-			_ = s.sessions.Delete(ctx, previousSessionID, old.UserID)
-		}
+	if previous != nil {
+		_ = s.sessions.Delete(ctx, previous.ID, previous.UserID)
 	}
 
 	now := s.now()
@@ -211,12 +200,6 @@ func (s *Service) recheck(ctx context.Context, was *domain.User) error {
 		return s.refuse(ctx, was.Username, was.ID, "changed_during_sign_in")
 	}
 	return nil
-}
-
-// printable reports whether a username could exist: valid UTF-8 without
-// spaces or control characters (domain.ValidateUsername's rules).
-func printable(s string) bool {
-	return utf8.ValidString(s) && strings.IndexFunc(s, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) < 0
 }
 
 func failedLogin(username string, userID int64, reason string) domain.AuditEvent {

@@ -277,7 +277,7 @@ func validateProfile(displayName, email string) error {
 	}
 	if email != "" {
 		at := strings.LastIndexByte(email, '@')
-		if at < 1 || at == len(email)-1 || len(email) > 254 || strings.IndexFunc(email, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
+		if at < 1 || at == len(email)-1 || len(email) > 254 || strings.IndexFunc(email, domain.SpaceOrControl) >= 0 {
 			return domain.Invalid("email", "is not an email address")
 		}
 	}

@@ -48,11 +48,15 @@ func ValidateUsername(field, name string) error {
 	if utf8.RuneCountInString(name) > 128 {
 		return Invalid(field, "must be at most 128 characters")
 	}
-	if strings.IndexFunc(name, func(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }) >= 0 {
-		return Invalid(field, "must not contain spaces or control characters")
+	if !utf8.ValidString(name) || strings.IndexFunc(name, SpaceOrControl) >= 0 {
+		return Invalid(field, "must be text without spaces or control characters")
 	}
 	return nil
 }
+
+// SpaceOrControl reports whether r is whitespace or a control character,
+// neither of which belongs in a name or an address.
+func SpaceOrControl(r rune) bool { return unicode.IsSpace(r) || unicode.IsControl(r) }
 
 // ValidatePassword checks a new password's length; length is what matters
 // (NIST SP 800-63B), so there are no composition rules.

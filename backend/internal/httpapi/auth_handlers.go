@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
 )
 
 // login godoc
@@ -31,9 +33,11 @@ func (s *server) login(c *gin.Context) {
 		writeError(c, s.Log, err)
 		return
 	}
-	var previous string
-	if cookie, err := c.Request.Cookie(s.Options.CookieName); err == nil {
-		previous = cookie.Value
+	// A session the browser already has (authenticate found it live) is
+	// ended by the sign-in; a planted or stale cookie is worthless anyway.
+	var previous *domain.Session
+	if p := principalOf(c); p != nil {
+		previous = p.Session
 	}
 	sess, err := s.Auth.Login(c.Request.Context(), req.Username, req.Password, previous)
 	if err != nil {

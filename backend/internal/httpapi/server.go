@@ -17,7 +17,7 @@ import (
 
 // AuthService signs users in and out and resolves session cookies.
 type AuthService interface {
-	Login(ctx context.Context, username, password, previousSessionID string) (*domain.Session, error)
+	Login(ctx context.Context, username, password string, previous *domain.Session) (*domain.Session, error)
 	Authenticate(ctx context.Context, sessionID string) (*domain.Principal, error)
 	Logout(ctx context.Context, p *domain.Principal) error
 }
