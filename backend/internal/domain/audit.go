@@ -23,6 +23,10 @@ const (
 	ActionUserPassword = "user.password_change"
 	ActionUserDisable  = "user.disable"
 	ActionUserEnable   = "user.enable"
+	ActionUserDelete   = "user.delete"
+	ActionGroupCreate  = "group.create"
+	ActionGroupUpdate  = "group.update"
+	ActionGroupDelete  = "group.delete"
 )
 
 // AuditEvent is one entry of the audit trail.

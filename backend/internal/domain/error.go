@@ -21,6 +21,7 @@ const (
 	ECSRF               = "csrf_failed"         // missing or wrong CSRF token or origin
 	ENOTFOUND           = "not_found"
 	ECONFLICT           = "conflict"
+	EPRECONDITION       = "precondition_failed" // If-Match named a stale version
 	ERATELIMITED        = "too_many_requests"
 	EUNAVAILABLE        = "unavailable" // a dependency (Postgres, Redis) is down
 	EINTERNAL           = "internal"

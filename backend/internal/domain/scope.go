@@ -60,10 +60,11 @@ type Rule struct {
 // DefaultRulePermissions are what a rule without a permissions list grants.
 var DefaultRulePermissions = []Permission{PermRead, PermExecute}
 
-// EffectivePermissions returns the permissions r grants.
+// EffectivePermissions returns the permissions r grants (a copy of the
+// defaults when r lists none, so callers cannot change them).
 func (r *Rule) EffectivePermissions() []Permission {
 	if r.Permissions == nil {
-		return DefaultRulePermissions
+		return slices.Clone(DefaultRulePermissions)
 	}
 	return r.Permissions
 }
@@ -81,10 +82,17 @@ var UIPermissions = map[string]Permission{
 // UIAction returns the UI-Scopes action name for p, or "" if UI-Scopes
 // cannot express it.
 func UIAction(p Permission) string {
-	for action, perm := range UIPermissions {
-		if perm == p {
-			return action
-		}
+	switch p {
+	case PermRead:
+		return "list_service"
+	case PermRegister:
+		return "register_service"
+	case PermHealthCheck:
+		return "health_check_service"
+	case PermToggle:
+		return "toggle_service"
+	case PermEdit:
+		return "modify_service"
 	}
 	return ""
 }
@@ -165,13 +173,13 @@ func ValidateRule(field string, r *Rule) error {
 		if r.Methods != nil || r.Tools != nil {
 			return Invalid(field, "a UI-Scopes rule cannot list methods or tools")
 		}
-		for i, p := range r.EffectivePermissions() {
+		if r.Permissions == nil {
+			return Invalid(field+".permissions", "a UI-Scopes rule must list its permissions")
+		}
+		for i, p := range r.Permissions {
 			if UIAction(p) == "" {
 				return Invalid(fmt.Sprintf("%s.permissions[%d]", field, i), "%q cannot be granted in UI-Scopes", p)
 			}
-		}
-		if r.Permissions == nil {
-			return Invalid(field+".permissions", "a UI-Scopes rule must list its permissions")
 		}
 	}
 	return nil
@@ -221,19 +229,19 @@ func ValidateScope(prefix string, s *Scope) error {
 
 // ValidateGroupMapping checks a group → scopes mapping; prefix as for
 // ValidateScope.
-func ValidateGroupMapping(field string, m *GroupMapping) error {
-	if err := ValidateGroupName(field+"group", m.Group); err != nil {
+func ValidateGroupMapping(prefix string, m *GroupMapping) error {
+	if err := ValidateGroupName(prefix+"group", m.Group); err != nil {
 		return err
 	}
 	if len(m.Scopes) > MaxRuleListLength {
-		return Invalid(field+"scopes", "must list at most %d scopes", MaxRuleListLength)
+		return Invalid(prefix+"scopes", "must list at most %d scopes", MaxRuleListLength)
 	}
 	for i, s := range m.Scopes {
-		if err := ValidateScopeName(fmt.Sprintf("%sscopes[%d]", field, i), s); err != nil {
+		if err := ValidateScopeName(fmt.Sprintf("%sscopes[%d]", prefix, i), s); err != nil {
 			return err
 		}
 		if slices.Index(m.Scopes, s) != i {
-			return Invalid(fmt.Sprintf("%sscopes[%d]", field, i), "%q is listed twice", s)
+			return Invalid(fmt.Sprintf("%sscopes[%d]", prefix, i), "%q is listed twice", s)
 		}
 	}
 	return nil

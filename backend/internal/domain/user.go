@@ -79,8 +79,8 @@ func ValidateGroupName(field, name string) error {
 	if utf8.RuneCountInString(name) > 256 {
 		return Invalid(field, "must be at most 256 characters")
 	}
-	if strings.IndexFunc(name, unicode.IsControl) >= 0 {
-		return Invalid(field, "must not contain control characters")
+	if !utf8.ValidString(name) || strings.IndexFunc(name, unicode.IsControl) >= 0 {
+		return Invalid(field, "must be text without control characters")
 	}
 	return nil
 }
