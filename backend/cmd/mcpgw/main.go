@@ -44,6 +44,8 @@ Usage:
   mcpgw admin disable-user -username NAME
   mcpgw admin enable-user -username NAME
   mcpgw admin list-users
+  mcpgw scopes import [-replace] FILE  import a scopes.yml (UI-Scopes, group_mappings, server scopes); - reads stdin
+  mcpgw scopes export FILE           write every scope and mapping as scopes.yml; - writes stdout
   mcpgw config example               print .env.example (every setting, documented)
   mcpgw config check                 validate the environment's settings
   mcpgw healthcheck [-url URL]       exit 0 when the local gateway answers /healthz
@@ -89,6 +91,8 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout, stderr io.
 		return migrate(ctx, rest, stdout)
 	case "admin":
 		return admin(ctx, rest, stdin, stdout)
+	case "scopes":
+		return scopesCmd(ctx, rest, stdin, stdout)
 	case "config":
 		return configCmd(rest, stdout)
 	case "healthcheck":

@@ -23,8 +23,11 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/config"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/httpapi"
+	"github.com/mcpgw/mcpgw/backend/internal/netguard"
 	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
+	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
 )
 
 // Options are what the environment does not configure: where output goes,
@@ -38,6 +41,9 @@ type Options struct {
 	Frontend fs.FS
 	Now      func() time.Time
 	Audit    audit.Options
+	// Resolver resolves upstream host names for the SSRF guard; nil is the
+	// system resolver (tests map names to forbidden addresses).
+	Resolver netguard.Resolver
 }
 
 // App is a running mcpgw instance.
@@ -49,8 +55,13 @@ type App struct {
 	Audit    *audit.Writer
 	Auth     *auth.Service
 	Users    *auth.UserService
+	Registry *registry.Service
 	handler  http.Handler
 	draining atomic.Bool
+	// stopBackground ends background work (the registry watcher); bgDone
+	// closes when it has.
+	stopBackground context.CancelFunc
+	bgDone         chan struct{}
 }
 
 // New connects to Postgres and Redis, applies migrations (unless
@@ -109,9 +120,31 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		return nil, err
 	}
 
+	key := cfg.EncryptionKey
+	if key == nil {
+		key = secretbox.DeriveKey(secret, "egress credentials")
+	}
+	box, err := secretbox.New(key, cfg.EncryptionKeysPrevious...)
+	if err != nil {
+		return nil, fmt.Errorf("ENCRYPTION_KEY: %w", err)
+	}
+	holder, err := registry.NewHolder(ctx, a.DB, cfg.GroupConventions, a.log)
+	if err != nil {
+		return nil, err
+	}
+	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box,
+		Guard: netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}, Audit: a.Audit, Log: a.log})
+	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
+	a.stopBackground, a.bgDone = stop, make(chan struct{})
+	go func() {
+		defer close(a.bgDone)
+		holder.Watch(bg, cfg.RegistryResync)
+	}()
+
 	a.handler, err = httpapi.New(httpapi.Deps{
-		Auth:  a.Auth,
-		Users: a.Users,
+		Auth:    a.Auth,
+		Users:   a.Users,
+		Catalog: a.Registry,
 		Checks: []httpapi.Check{
 			{Name: "postgres", Ping: a.DB.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
@@ -235,8 +268,13 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Serve(ctx, ln)
 }
 
-// Close flushes the audit trail and closes the pools.
+// Close stops background work, flushes the audit trail and closes the
+// pools.
 func (a *App) Close() {
+	if a.stopBackground != nil {
+		a.stopBackground()
+		<-a.bgDone
+	}
 	if a.Audit != nil {
 		a.Audit.Close()
 	}

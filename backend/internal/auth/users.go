@@ -216,6 +216,131 @@ func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, i
 	return u, nil
 }
 
+// DeleteUser removes a user and ends their sessions. Nobody can delete
+// themselves, so an administrator cannot lock everyone out by accident.
+func (s *UserService) DeleteUser(ctx context.Context, actor *domain.Principal, id int64) error {
+	if actor != nil && actor.UserID == id {
+		return domain.Errorf(domain.ECONFLICT, "you cannot delete your own account")
+	}
+	var u *domain.User
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if u, err = s.users.GetForUpdate(ctx, tx, id); err != nil {
+			return err
+		}
+		return s.users.Delete(ctx, tx, id)
+	})
+	if err != nil {
+		return err
+	}
+	if _, err := s.sessions.DeleteUser(ctx, id); err != nil {
+		s.log.ErrorContext(ctx, "user deleted but sessions could not be ended", "user_id", id, "error", err)
+		return err
+	}
+	s.record(ctx, actor, domain.ActionUserDelete, u, map[string]any{"before": map[string]any{
+		"username": u.Username, "groups": u.Groups, "auth_source": u.AuthSource, "disabled": u.Disabled}})
+	return nil
+}
+
+// GroupDetail is a group with its members.
+type GroupDetail struct {
+	domain.Group
+	Members []string // usernames, sorted
+}
+
+// GetGroup returns a group and its members.
+func (s *UserService) GetGroup(ctx context.Context, name string) (*GroupDetail, error) {
+	g, err := s.groups.Get(ctx, s.db.Pool, name)
+	if err != nil {
+		return nil, err
+	}
+	members, err := s.groups.Members(ctx, s.db.Pool, name)
+	if err != nil {
+		return nil, err
+	}
+	return &GroupDetail{Group: *g, Members: members}, nil
+}
+
+// CreateGroup creates a local group.
+func (s *UserService) CreateGroup(ctx context.Context, actor *domain.Principal, name, description string) (*domain.Group, error) {
+	if err := domain.ValidateGroupName("name", name); err != nil {
+		return nil, err
+	}
+	if err := validateDescription(description); err != nil {
+		return nil, err
+	}
+	g := &domain.Group{Name: name, Description: description}
+	if err := s.groups.Create(ctx, s.db.Pool, g); err != nil {
+		return nil, err
+	}
+	s.recordGroup(ctx, actor, domain.ActionGroupCreate, name, map[string]any{"after": map[string]any{"description": description}})
+	return g, nil
+}
+
+// UpdateGroup changes a group's description.
+func (s *UserService) UpdateGroup(ctx context.Context, actor *domain.Principal, name, description string) (*domain.Group, error) {
+	if err := validateDescription(description); err != nil {
+		return nil, err
+	}
+	var before *domain.Group
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
+		var err error
+		if before, err = s.groups.Get(ctx, tx, name); err != nil {
+			return err
+		}
+		return s.groups.SetDescription(ctx, tx, name, description)
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.recordGroup(ctx, actor, domain.ActionGroupUpdate, name, map[string]any{
+		"before": map[string]any{"description": before.Description}, "after": map[string]any{"description": description}})
+	g := *before
+	g.Description = description
+	return &g, nil
+}
+
+// DeleteGroup removes a group; its members' sessions end, since what they
+// were granted at sign-in changed. The administrator group cannot go.
+func (s *UserService) DeleteGroup(ctx context.Context, actor *domain.Principal, name string) error {
+	if name == domain.AdminGroup {
+		return domain.Errorf(domain.ECONFLICT, "%s is the registry administrator group and cannot be deleted", domain.AdminGroup)
+	}
+	members, err := s.groups.Delete(ctx, s.db.Pool, name)
+	if err != nil {
+		return err
+	}
+	for _, id := range members {
+		if _, err := s.sessions.DeleteUser(ctx, id); err != nil {
+			s.log.ErrorContext(ctx, "group deleted but a member's sessions could not be ended", "user_id", id, "error", err)
+			return err
+		}
+	}
+	s.recordGroup(ctx, actor, domain.ActionGroupDelete, name, map[string]any{"before": map[string]any{"members": len(members)}})
+	return nil
+}
+
+func (s *UserService) recordGroup(ctx context.Context, actor *domain.Principal, action, name string, details map[string]any) {
+	if actor == nil {
+		actor = &SystemActor
+	}
+	s.audit.Record(ctx, domain.AuditEvent{
+		Action: action, Outcome: domain.OutcomeSuccess,
+		Actor: actor.Username, ActorID: actor.UserID, AuthMethod: actor.AuthMethod,
+		TargetType: "group", Target: name, Details: details,
+	})
+}
+
+func validateDescription(d string) error {
+	if utf8.RuneCountInString(d) > 1000 || !utf8.ValidString(d) {
+		return domain.Invalid("description", "must be text of at most 1000 characters")
+	}
+	if strings.ContainsFunc(d, func(r rune) bool { return unicode.IsControl(r) && r != '\n' && r != '\t' }) {
+		return domain.Invalid("description", "must not contain control characters")
+	}
+	return nil
+}
+
 // EnsureBootstrapAdmin creates the first administrator when there are no
 // users at all. With an empty password it generates one and returns it, so
 // the caller can show it once. Replicas starting together create one admin:

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"golang.org/x/net/idna"
+
+	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
 )
 
 // Config is every setting of mcpgw.
@@ -52,6 +54,13 @@ type Config struct {
 	PasswordHashIterations    uint32
 	PasswordHashParallelism   uint8
 	PasswordHashMaxConcurrent int
+
+	// Registry
+	EncryptionKey          []byte   // nil: derived from SECRET_KEY
+	EncryptionKeysPrevious [][]byte // older keys, still accepted for reading
+	GroupConventions       bool
+	UpstreamAllowLinkLocal bool
+	RegistryResync         time.Duration
 
 	// Operations
 	LogLevel  slog.Level
@@ -146,6 +155,20 @@ func options() []option {
 		{name: "PASSWORD_HASH_MAX_CONCURRENT", def: "4", help: "Most password hashes computed at once; bounds the memory a burst of sign-ins can take.",
 			set: func(c *Config, v string) error { return setInt(&c.PasswordHashMaxConcurrent, v, 1, 1024) }},
 
+		{help: "Registry and permissions"},
+		{name: "ENCRYPTION_KEY", def: "", secret: true, help: "32-byte key (base64 or hex, e.g. `openssl rand -base64 32`) sealing stored egress credentials with AES-256-GCM; empty derives one from SECRET_KEY. The same on every replica.",
+			set: func(c *Config, v string) error { return setKey(&c.EncryptionKey, v) }},
+		{name: "ENCRYPTION_KEYS_PREVIOUS", def: "", secret: true, help: "Comma-separated former ENCRYPTION_KEYs, still accepted for reading while credentials are re-sealed with the current key (key rotation).",
+			set: func(c *Config, v string) error { return setKeys(&c.EncryptionKeysPrevious, v) }},
+		{name: "GROUP_CONVENTIONS", def: "true", help: "Derive scopes from seed 004's group names (mcp-user, mcp-server-{name}, -toggle, -edit, -admin, -tool-{tool}); mcp-admin always means registry admin.",
+			set: func(c *Config, v string) error { return setBool(&c.GroupConventions, v) }},
+		{name: "UPSTREAM_ALLOW_LINK_LOCAL", def: "false", help: "Allow upstream URLs that point at link-local or cloud-metadata addresses (169.254.0.0/16, fd00:ec2::254, ...); private networks are always allowed.",
+			set: func(c *Config, v string) error { return setBool(&c.UpstreamAllowLinkLocal, v) }},
+		{name: "REGISTRY_RESYNC_INTERVAL", def: "5s", help: "How often each replica checks the registry version, as a safety net behind change notifications.",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.RegistryResync, v, 100*time.Millisecond, time.Hour)
+			}},
+
 		{help: "Operations"},
 		{name: "LOG_LEVEL", def: "info", help: "Least severe log level written: debug, info, warn or error.",
 			set: func(c *Config, v string) error { return c.LogLevel.UnmarshalText([]byte(v)) }},
@@ -239,6 +262,10 @@ func (c *Config) LogValue() slog.Value {
 		slog.String("session_max_age", c.SessionMaxAge.String()),
 		slog.String("session_idle_timeout", c.SessionIdleTimeout.String()),
 		slog.Any("trusted_proxies", c.TrustedProxies),
+		slog.Bool("encryption_key_set", c.EncryptionKey != nil),
+		slog.Int("encryption_keys_previous", len(c.EncryptionKeysPrevious)),
+		slog.Bool("group_conventions", c.GroupConventions),
+		slog.Bool("upstream_allow_link_local", c.UpstreamAllowLinkLocal),
 	)
 }
 
@@ -416,6 +443,34 @@ func setDuration(dst *time.Duration, v string, lo, hi time.Duration) error {
 		return fmt.Errorf("must be between %s and %s", lo, hi)
 	}
 	*dst = d
+	return nil
+}
+
+func setKey(dst *[]byte, v string) error {
+	if v == "" {
+		*dst = nil
+		return nil
+	}
+	k, err := secretbox.ParseKey(v)
+	if err != nil {
+		return err
+	}
+	*dst = k
+	return nil
+}
+
+func setKeys(dst *[][]byte, v string) error {
+	*dst = nil
+	for i, part := range strings.Split(v, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		k, err := secretbox.ParseKey(part)
+		if err != nil {
+			return fmt.Errorf("key %d: %w", i+1, err)
+		}
+		*dst = append(*dst, k)
+	}
 	return nil
 }
 

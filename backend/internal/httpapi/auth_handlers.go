@@ -45,7 +45,8 @@ func (s *server) login(c *gin.Context) {
 		return
 	}
 	s.setSessionCookie(c, sess.ID)
-	c.JSON(http.StatusOK, meFrom(sess.Principal()))
+	p := sess.Principal()
+	c.JSON(http.StatusOK, meFrom(p, s.Catalog.UserContextOf(p)))
 }
 
 // logout godoc
@@ -72,7 +73,7 @@ func (s *server) logout(c *gin.Context) {
 // me godoc
 //
 //	@Summary		Who am I
-//	@Description	The signed-in principal: username, groups, how they authenticated, whether they are an administrator, and for browser sessions the CSRF token and when the session ends.
+//	@Description	The signed-in principal's user context (seed 001): username, groups, scopes, is_admin, can_modify_servers, the servers they may see with what they may do on each, how they authenticated, and for browser sessions the CSRF token and when the session ends.
 //	@ID				getMe
 //	@Tags			auth
 //	@Security		SessionCookie
@@ -82,5 +83,6 @@ func (s *server) logout(c *gin.Context) {
 //	@Failure		503	{object}	ErrorResponse	"Session store unavailable"
 //	@Router			/api/auth/me [get]
 func (s *server) me(c *gin.Context) {
-	c.JSON(http.StatusOK, meFrom(principalOf(c)))
+	p := principalOf(c)
+	c.JSON(http.StatusOK, meFrom(p, s.Catalog.UserContextOf(p)))
 }

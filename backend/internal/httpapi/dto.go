@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
 )
 
 // ErrorResponse is the body of every error answer.
@@ -34,8 +35,18 @@ type Me struct {
 	Groups []string `json:"groups"`
 	// How the principal authenticated: local (password).
 	AuthMethod string `json:"auth_method" example:"local"`
-	// Member of the mcp-admin group.
+	// Holds the registry admin scope (members of mcp-admin always do).
 	IsAdmin bool `json:"is_admin"`
+	// Every scope the principal holds, from group mappings and group-name conventions.
+	Scopes []string `json:"scopes"`
+	// May toggle or edit at least one server: the dashboard shows those controls.
+	CanModifyServers bool `json:"can_modify_servers"`
+	// May register new servers (for some path).
+	CanRegisterServers bool `json:"can_register_servers"`
+	// Paths of the servers the principal may see.
+	AccessibleServers []string `json:"accessible_servers"`
+	// Per server path: what the principal may do with it.
+	ServerPermissions map[string][]string `json:"server_permissions"`
 	// Token to send in X-CSRF-Token with cookie-authenticated writes; absent
 	// for bearer-authenticated callers, who need none.
 	CSRFToken string `json:"csrf_token,omitempty" validate:"optional"`
@@ -43,8 +54,18 @@ type Me struct {
 	SessionExpiresAt *time.Time `json:"session_expires_at,omitempty" format:"date-time" validate:"optional"`
 } //	@name	Me
 
-func meFrom(p *domain.Principal) Me {
-	m := Me{Username: p.Username, Groups: nonNil(p.Groups), AuthMethod: p.AuthMethod, IsAdmin: p.IsAdmin()}
+func meFrom(p *domain.Principal, uc *registry.UserContext) Me {
+	m := Me{Username: p.Username, Groups: nonNil(p.Groups), AuthMethod: p.AuthMethod, IsAdmin: uc.IsAdmin,
+		Scopes: nonNil(uc.Scopes), CanModifyServers: uc.CanModifyServers, CanRegisterServers: uc.CanRegister,
+		AccessibleServers: make([]string, len(uc.Servers)), ServerPermissions: make(map[string][]string, len(uc.Servers))}
+	for i, sa := range uc.Servers {
+		m.AccessibleServers[i] = sa.Path
+		perms := make([]string, len(sa.Permissions))
+		for j, p := range sa.Permissions {
+			perms[j] = string(p)
+		}
+		m.ServerPermissions[sa.Path] = perms
+	}
 	if p.Session != nil {
 		m.CSRFToken = p.Session.CSRFToken
 		exp := p.Session.ExpiresAt.UTC()
@@ -113,6 +134,24 @@ type Group struct {
 	Source  string `json:"source" example:"local"`
 	Members int    `json:"members"`
 } //	@name	Group
+
+// GroupDetail is a group with its members.
+type GroupDetail struct {
+	Group
+	// Usernames of the members, sorted.
+	MemberNames []string `json:"member_names"`
+} //	@name	GroupDetail
+
+// CreateGroupRequest is the body of POST /api/groups.
+type CreateGroupRequest struct {
+	Name        string `json:"name" example:"mcp-server-currenttime-toggle"`
+	Description string `json:"description,omitempty" validate:"optional"`
+} //	@name	CreateGroupRequest
+
+// UpdateGroupRequest is the body of PATCH /api/groups/{name}.
+type UpdateGroupRequest struct {
+	Description *string `json:"description,omitempty" validate:"optional"`
+} //	@name	UpdateGroupRequest
 
 // GroupList is a list of groups.
 type GroupList struct {

@@ -34,6 +34,8 @@ func statusOf(code string) int {
 		return http.StatusNotFound
 	case domain.ECONFLICT:
 		return http.StatusConflict
+	case domain.EPRECONDITION:
+		return http.StatusPreconditionFailed
 	case domain.ERATELIMITED:
 		return http.StatusTooManyRequests
 	case domain.EUNAVAILABLE:

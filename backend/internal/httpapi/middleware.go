@@ -294,8 +294,8 @@ func isSafeMethod(m string) bool {
 }
 
 func (s *server) requireAdmin(c *gin.Context) {
-	if p := principalOf(c); p == nil || !p.IsAdmin() {
-		writeError(c, s.Log, domain.Errorf(domain.EFORBIDDEN, "administrator access required"))
+	if err := s.Catalog.RequireAdmin(c.Request.Context(), principalOf(c), c.Request.Method+" "+c.FullPath()); err != nil {
+		writeError(c, s.Log, err)
 		return
 	}
 	c.Next()

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
 )
 
 func testRouter(t *testing.T, d Deps) http.Handler {
@@ -23,6 +24,9 @@ func testRouter(t *testing.T, d Deps) http.Handler {
 	}
 	if d.Registry == nil {
 		d.Registry = prometheus.NewRegistry()
+	}
+	if d.Catalog == nil {
+		d.Catalog = groupAdmins{}
 	}
 	d.Options = Options{CookieName: "mcp_gateway_session", PublicOrigin: "http://gw.test", SessionMaxAge: 60, MaxBodyBytes: 1 << 20}
 	r, err := newRouter(d)
@@ -41,6 +45,21 @@ func (stubBearer) AuthenticateBearer(_ context.Context, token string) (*domain.P
 		return nil, domain.Errorf(domain.EUNAUTHORIZED, "invalid bearer token")
 	}
 	return &domain.Principal{UserID: 7, Username: "robot", Groups: []string{domain.AdminGroup}, AuthMethod: "token"}, nil
+}
+
+// groupAdmins stands in for the registry: members of mcp-admin are
+// administrators, nobody else is anything.
+type groupAdmins struct{ RegistryService }
+
+func (groupAdmins) RequireAdmin(_ context.Context, p *domain.Principal, _ string) error {
+	if p == nil || !p.IsAdmin() {
+		return domain.Errorf(domain.EFORBIDDEN, "requires registry admin")
+	}
+	return nil
+}
+
+func (groupAdmins) UserContextOf(p *domain.Principal) *registry.UserContext {
+	return &registry.UserContext{IsAdmin: p.IsAdmin()}
 }
 
 // recordingUsers answers the user endpoints without a database.

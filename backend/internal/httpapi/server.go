@@ -13,6 +13,8 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
+	"github.com/mcpgw/mcpgw/backend/internal/scopesyml"
 )
 
 // AuthService signs users in and out and resolves session cookies.
@@ -33,7 +35,37 @@ type UserService interface {
 	ListUsers(ctx context.Context) ([]*domain.User, error)
 	GetUser(ctx context.Context, id int64) (*domain.User, error)
 	UpdateUser(ctx context.Context, actor *domain.Principal, id int64, patch auth.UserPatch) (*domain.User, error)
+	DeleteUser(ctx context.Context, actor *domain.Principal, id int64) error
 	ListGroups(ctx context.Context) ([]domain.Group, error)
+	GetGroup(ctx context.Context, name string) (*auth.GroupDetail, error)
+	CreateGroup(ctx context.Context, actor *domain.Principal, name, description string) (*domain.Group, error)
+	UpdateGroup(ctx context.Context, actor *domain.Principal, name, description string) (*domain.Group, error)
+	DeleteGroup(ctx context.Context, actor *domain.Principal, name string) error
+}
+
+// RegistryService is the catalog of servers, scopes and mappings, the
+// permission decisions over it, and the audit trail.
+type RegistryService interface {
+	RequireAdmin(ctx context.Context, p *domain.Principal, action string) error
+	UserContextOf(p *domain.Principal) *registry.UserContext
+	ListServers(ctx context.Context, p *domain.Principal, q registry.ListQuery) (*registry.ServerPage, error)
+	GetServer(ctx context.Context, p *domain.Principal, id string) (*registry.ServerView, error)
+	CreateServer(ctx context.Context, p *domain.Principal, in registry.ServerInput) (*registry.ServerView, error)
+	UpdateServer(ctx context.Context, p *domain.Principal, id string, in registry.ServerInput, ifVersion *int64) (*registry.ServerView, error)
+	ToggleServer(ctx context.Context, p *domain.Principal, id string, enabled bool, ifVersion *int64) (*registry.ServerView, error)
+	DeleteServer(ctx context.Context, p *domain.Principal, id string, ifVersion *int64) error
+	ListTools(ctx context.Context, p *domain.Principal, id string) ([]domain.Tool, error)
+	ListScopes(ctx context.Context, p *domain.Principal) ([]domain.Scope, error)
+	GetScope(ctx context.Context, p *domain.Principal, name string) (domain.Scope, error)
+	PutScope(ctx context.Context, p *domain.Principal, sc domain.Scope) (domain.Scope, bool, error)
+	DeleteScope(ctx context.Context, p *domain.Principal, name string) error
+	ListMappings(ctx context.Context, p *domain.Principal) ([]domain.GroupMapping, error)
+	GetMapping(ctx context.Context, p *domain.Principal, group string) (domain.GroupMapping, error)
+	PutMapping(ctx context.Context, p *domain.Principal, m domain.GroupMapping) error
+	DeleteMapping(ctx context.Context, p *domain.Principal, group string) error
+	Import(ctx context.Context, p *domain.Principal, f *scopesyml.File, replace bool) (*registry.ImportResult, error)
+	Export(ctx context.Context, p *domain.Principal) (*scopesyml.File, error)
+	ListAudit(ctx context.Context, p *domain.Principal, q registry.AuditQuery) (*registry.AuditPage, error)
 }
 
 // Check is one dependency /readyz verifies.
@@ -57,7 +89,9 @@ type Deps struct {
 	Auth   AuthService
 	Bearer BearerAuthenticator // nil: bearer tokens are refused
 	Users  UserService
-	Checks []Check
+	// Catalog is the registry: servers, scopes, mappings, audit.
+	Catalog RegistryService
+	Checks  []Check
 	// Frontend is the built dashboard (index.html and assets/).
 	Frontend fs.FS
 	Log      *slog.Logger
@@ -119,13 +153,44 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		api.POST("/auth/logout", s.requireAuth, s.requireCSRF, s.logout)
 		api.GET("/auth/me", s.requireAuth, s.me)
 
+		// The registry: authenticated → CSRF-checked; each operation then
+		// asks the evaluator about the server it touches, so lists show
+		// only what the caller may see and writes answer 403 naming the
+		// missing permission.
+		reg := api.Group("", s.requireAuth, s.requireCSRF)
+		reg.GET("/servers", s.listServers)
+		reg.POST("/servers", s.createServer)
+		reg.GET("/servers/:id", s.getServer)
+		reg.PATCH("/servers/:id", s.updateServer)
+		reg.DELETE("/servers/:id", s.deleteServer)
+		reg.POST("/servers/:id/toggle", s.toggleServer)
+		reg.GET("/servers/:id/tools", s.listTools)
+		// Scopes, mappings and the audit trail check for registry admin in
+		// the service, which audits refusals. Names may contain slashes.
+		reg.GET("/scopes", s.listScopes)
+		reg.GET("/scopes/*name", s.getScope)
+		reg.PUT("/scopes/*name", s.putScope)
+		reg.DELETE("/scopes/*name", s.deleteScope)
+		reg.GET("/scopes.yml", s.exportScopes)
+		reg.POST("/scopes.yml", s.importScopes)
+		reg.GET("/mappings", s.listMappings)
+		reg.GET("/mappings/*group", s.getMapping)
+		reg.PUT("/mappings/*group", s.putMapping)
+		reg.DELETE("/mappings/*group", s.deleteMapping)
+		reg.GET("/audit", s.listAudit)
+
 		// Administration: authenticated → CSRF-checked → administrator.
 		admin := api.Group("", s.requireAuth, s.requireCSRF, s.requireAdmin)
 		admin.GET("/users", s.listUsers)
 		admin.POST("/users", s.createUser)
 		admin.GET("/users/:id", s.getUser)
 		admin.PATCH("/users/:id", s.updateUser)
+		admin.DELETE("/users/:id", s.deleteUser)
 		admin.GET("/groups", s.listGroups)
+		admin.POST("/groups", s.createGroup)
+		admin.GET("/groups/*name", s.getGroup)
+		admin.PATCH("/groups/*name", s.updateGroup)
+		admin.DELETE("/groups/*name", s.deleteGroup)
 	}
 
 	r.NoMethod(func(c *gin.Context) {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"encoding/json"
 	"net/netip"
+	"strconv"
+	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -41,9 +44,16 @@ func (Audit) Insert(ctx context.Context, q Querier, events []domain.AuditEvent) 
 
 // AuditFilter narrows List; zero fields match everything.
 type AuditFilter struct {
-	Actor  string
-	Action string
-	Limit  int // default 100
+	Actor string
+	// Action matches exactly, or as a prefix when it ends in "." ("server.").
+	Action     string
+	Outcome    string
+	TargetType string
+	Target     string
+	Since      time.Time // inclusive
+	Until      time.Time // exclusive
+	BeforeID   int64     // cursor: only events older than this id
+	Limit      int       // default 100
 }
 
 // List returns the newest events matching f first.
@@ -51,12 +61,47 @@ func (Audit) List(ctx context.Context, q Querier, f AuditFilter) ([]domain.Audit
 	if f.Limit <= 0 {
 		f.Limit = 100
 	}
-	rows, err := q.Query(ctx, `
-		SELECT id, occurred_at, action, outcome, actor, coalesce(actor_id, 0), auth_method,
-		       target_type, target, coalesce(host(client_ip), ''), user_agent, request_id, details
-		FROM audit_events
-		WHERE ($1 = '' OR actor = $1) AND ($2 = '' OR action = $2)
-		ORDER BY occurred_at DESC, id DESC LIMIT $3`, f.Actor, f.Action, f.Limit)
+	var (
+		where []string
+		args  []any
+	)
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if f.Actor != "" {
+		where = append(where, "actor = "+arg(f.Actor))
+	}
+	if prefix, ok := strings.CutSuffix(f.Action, "."); ok && prefix != "" {
+		where = append(where, "action LIKE "+arg(escapeLike(prefix)+".%"))
+	} else if f.Action != "" {
+		where = append(where, "action = "+arg(f.Action))
+	}
+	if f.Outcome != "" {
+		where = append(where, "outcome = "+arg(f.Outcome))
+	}
+	if f.TargetType != "" {
+		where = append(where, "target_type = "+arg(f.TargetType))
+	}
+	if f.Target != "" {
+		where = append(where, "target = "+arg(f.Target))
+	}
+	if !f.Since.IsZero() {
+		where = append(where, "occurred_at >= "+arg(f.Since))
+	}
+	if !f.Until.IsZero() {
+		where = append(where, "occurred_at < "+arg(f.Until))
+	}
+	if f.BeforeID > 0 {
+		where = append(where, "id < "+arg(f.BeforeID))
+	}
+	sql := `SELECT id, occurred_at, action, outcome, actor, coalesce(actor_id, 0), auth_method,
+	               target_type, target, coalesce(host(client_ip), ''), user_agent, request_id, details
+	        FROM audit_events`
+	if len(where) > 0 {
+		sql += " WHERE " + strings.Join(where, " AND ")
+	}
+	// Ids grow with insertion, so they order the trail and make a stable
+	// cursor even when clocks of several replicas disagree.
+	sql += " ORDER BY id DESC LIMIT " + arg(f.Limit)
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
 	}

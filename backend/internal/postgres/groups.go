@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"strconv"
 
 	"github.com/jackc/pgx/v5"
 
@@ -53,4 +54,49 @@ func (Groups) Get(ctx context.Context, q Querier, name string) (*domain.Group, e
 		return nil, notFound(err, "group")
 	}
 	return &g, nil
+}
+
+// Create inserts a local group.
+func (Groups) Create(ctx context.Context, q Querier, g *domain.Group) error {
+	err := q.QueryRow(ctx, `INSERT INTO groups (name, description) VALUES ($1, $2) RETURNING id`,
+		g.Name, g.Description).Scan(&g.ID)
+	if isUniqueViolation(err) {
+		return &domain.Error{Code: domain.ECONFLICT, Field: "name", Message: "a group named " + strconv.Quote(g.Name) + " already exists"}
+	}
+	g.Source = domain.AuthSourceLocal
+	return err
+}
+
+// SetDescription changes a group's description.
+func (Groups) SetDescription(ctx context.Context, q Querier, name, description string) error {
+	tag, err := q.Exec(ctx, `UPDATE groups SET description = $2, updated_at = now() WHERE name = $1`, name, description)
+	if err == nil && tag.RowsAffected() == 0 {
+		return &domain.Error{Code: domain.ENOTFOUND, Message: "group not found"}
+	}
+	return err
+}
+
+// Delete removes a group and its memberships, returning the ids of the
+// users who were members.
+func (Groups) Delete(ctx context.Context, q Querier, name string) ([]int64, error) {
+	rows, err := q.Query(ctx, `
+		WITH g AS (DELETE FROM groups WHERE name = $1 RETURNING id)
+		SELECT coalesce(array_agg(ug.user_id), '{}') FROM g LEFT JOIN user_groups ug ON ug.group_id = g.id
+		GROUP BY g.id`, name)
+	if err != nil {
+		return nil, err
+	}
+	members, err := pgx.CollectExactlyOneRow(rows, pgx.RowTo[[]int64])
+	return members, notFound(err, "group")
+}
+
+// Members returns the usernames of a group's members, sorted.
+func (Groups) Members(ctx context.Context, q Querier, name string) ([]string, error) {
+	rows, err := q.Query(ctx, `
+		SELECT u.username FROM users u JOIN user_groups ug ON ug.user_id = u.id JOIN groups g ON g.id = ug.group_id
+		WHERE g.name = $1 ORDER BY lower(u.username)`, name)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, pgx.RowTo[string])
 }

@@ -142,3 +142,12 @@ func (Users) SetGroups(ctx context.Context, q Querier, userID int64, groups []st
 		ON CONFLICT DO NOTHING`, userID, groups)
 	return err
 }
+
+// Delete removes the user with id and their memberships.
+func (Users) Delete(ctx context.Context, q Querier, id int64) error {
+	tag, err := q.Exec(ctx, `DELETE FROM users WHERE id = $1`, id)
+	if err == nil && tag.RowsAffected() == 0 {
+		return &domain.Error{Code: domain.ENOTFOUND, Message: "user not found"}
+	}
+	return err
+}

@@ -21,6 +21,7 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/app"
 	"github.com/mcpgw/mcpgw/backend/internal/config"
+	"github.com/mcpgw/mcpgw/backend/internal/netguard"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
 )
 
@@ -96,6 +97,7 @@ type StartOptions struct {
 	Now       func() time.Time
 	Frontend  fs.FS
 	Console   io.Writer
+	Resolver  netguard.Resolver
 }
 
 // StartApp builds the app from cfg and serves it on 127.0.0.1, whose URL
@@ -118,7 +120,7 @@ func StartApp(t testing.TB, cfg *config.Config, opts StartOptions) *TestApp {
 	logBuf := &SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, app.Options{
-		Log: log, Now: opts.Now, Frontend: opts.Frontend, Console: opts.Console,
+		Log: log, Now: opts.Now, Frontend: opts.Frontend, Console: opts.Console, Resolver: opts.Resolver,
 	})
 	if err != nil {
 		_ = ln.Close()

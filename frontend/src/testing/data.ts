@@ -7,6 +7,13 @@ export const adminMe: Me = {
   groups: ['mcp-admin'],
   auth_method: 'local',
   is_admin: true,
+  scopes: ['mcp:registry:admin'],
+  can_modify_servers: true,
+  can_register_servers: true,
+  accessible_servers: ['currenttime'],
+  server_permissions: {
+    currenttime: ['read', 'execute', 'toggle', 'edit', 'register', 'health_check'],
+  },
   csrf_token: 'csrf-admin-token',
   session_expires_at: '2030-01-01T00:00:00Z',
 };
@@ -16,5 +23,10 @@ export const userMe: Me = {
   groups: ['developers'],
   auth_method: 'local',
   is_admin: false,
+  scopes: [],
+  can_modify_servers: false,
+  can_register_servers: false,
+  accessible_servers: [],
+  server_permissions: {},
   csrf_token: 'csrf-alice-token',
 };

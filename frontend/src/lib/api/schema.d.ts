@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/api/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the audit trail
+         * @description Newest first, filtered, one page at a time; format=ndjson or format=csv streams every matching event as a download instead (limit and cursor then ignored).
+         */
+        get: operations["listAudit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/login": {
         parameters: {
             query?: never;
@@ -53,7 +73,7 @@ export interface paths {
         };
         /**
          * Who am I
-         * @description The signed-in principal: username, groups, how they authenticated, whether they are an administrator, and for browser sessions the CSRF token and when the session ends.
+         * @description The signed-in principal's user context (seed 001): username, groups, scopes, is_admin, can_modify_servers, the servers they may see with what they may do on each, how they authenticated, and for browser sessions the CSRF token and when the session ends.
          */
         get: operations["getMe"];
         put?: never;
@@ -73,6 +93,232 @@ export interface paths {
         };
         /** List groups */
         get: operations["listGroups"];
+        put?: never;
+        /**
+         * Create a group
+         * @description A local group; map it to scopes with PUT /api/mappings/{group}, or name it by seed 004's conventions (mcp-server-{name}, -toggle, -edit, -admin, -tool-{tool}).
+         */
+        post: operations["createGroup"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/groups/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a group and its members */
+        get: operations["getGroup"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a group
+         * @description Removes the group and its memberships; its members' sessions end. mcp-admin cannot be deleted. A mapping for the group name stays (identity providers may still report the group).
+         */
+        delete: operations["deleteGroup"];
+        options?: never;
+        head?: never;
+        /** Update a group's description */
+        patch: operations["updateGroup"];
+        trace?: never;
+    };
+    "/api/mappings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List group → scope mappings
+         * @description Explicit mappings. Group-name conventions (mcp-user, mcp-server-{name}, ...) apply on top unless GROUP_CONVENTIONS is false; mcp-admin is always registry admin.
+         */
+        get: operations["listMappings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/mappings/{group}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a group's mapping */
+        get: operations["getMapping"];
+        /**
+         * Set a group's scopes
+         * @description Replaces the list of scopes the group's members hold. The group need not exist locally: identity providers report groups by name or object id.
+         */
+        put: operations["putMapping"];
+        post?: never;
+        /** Remove a group's mapping */
+        delete: operations["deleteMapping"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List scopes */
+        get: operations["listScopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scopes.yml": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export scopes.yml
+         * @description Every defined scope and mapping in the scopes.yml format of the Python gateway (UI-Scopes, group_mappings, server scopes). Built-in scopes are not included.
+         */
+        get: operations["exportScopes"];
+        put?: never;
+        /**
+         * Import scopes.yml
+         * @description Reads a scopes.yml (UI-Scopes, group_mappings, server scopes). By default scopes and mappings in the file are added or overwrite those of the same name; with replace=true everything defined before is removed first. All or nothing: a bad file changes nothing and the error names the place in the file.
+         */
+        post: operations["importScopes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/scopes/{name}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a scope
+         * @description Defined scopes, the built-in registry scopes, and seed 004's mcp:server:{name}:{permission} and mcp:server:{name}:tool:{tool}:execute names.
+         */
+        get: operations["getScope"];
+        /**
+         * Create or replace a scope
+         * @description Sets the scope's description and rules. Built-in names cannot be used. Takes effect for every request at once, on every replica within a second.
+         */
+        put: operations["putScope"];
+        post?: never;
+        /**
+         * Delete a scope
+         * @description Mappings that name the scope stay; an undefined scope grants nothing.
+         */
+        delete: operations["deleteScope"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/servers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List servers
+         * @description The servers the caller may see, filtered and sorted, one page at a time. q searches display name, path, description, tags and tool names.
+         */
+        get: operations["listServers"];
+        put?: never;
+        /**
+         * Register a server
+         * @description Needs the register permission for the new path. The upstream URL must be http(s) without user info; link-local and cloud-metadata addresses are refused (also when the host name resolves there). Egress secrets are stored encrypted and never returned.
+         */
+        post: operations["createServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/servers/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a server */
+        get: operations["getServer"];
+        put?: never;
+        post?: never;
+        /**
+         * Remove a server
+         * @description Needs the register permission on the server. Its tools go with it.
+         */
+        delete: operations["deleteServer"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a server
+         * @description Changes the fields present in the body; needs edit on the server (and register for a new path). With If-Match, the update applies only if the server is still at that version, otherwise 412. Egress token or header values left out are kept.
+         */
+        patch: operations["updateServer"];
+        trace?: never;
+    };
+    "/api/servers/{id}/toggle": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Enable or disable a server
+         * @description Needs the toggle permission on the server. A disabled server's proxy path answers 503.
+         */
+        post: operations["toggleServer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/servers/{id}/tools": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a server's tools
+         * @description The tools the health checks found on the server, with their input schemas and definition-change flags.
+         */
+        get: operations["listServerTools"];
         put?: never;
         post?: never;
         delete?: never;
@@ -113,7 +359,11 @@ export interface paths {
         get: operations["getUser"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete a user
+         * @description Removes the user and their memberships and ends their sessions. Nobody can delete themselves.
+         */
+        delete: operations["deleteUser"];
         options?: never;
         head?: never;
         /**
@@ -187,6 +437,64 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AuditEvent: {
+            /** @example server.update */
+            action: string;
+            /** @example admin */
+            actor: string;
+            /** @example local */
+            auth_method: string;
+            client_ip: string;
+            /** @description What changed: for writes, summaries before and after; for denials, the reason. */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @example 42 */
+            id: number;
+            /** Format: date-time */
+            occurred_at: string;
+            /**
+             * @description success, failure or denied.
+             * @example success
+             * @enum {string}
+             */
+            outcome: "success" | "failure" | "denied";
+            request_id: string;
+            /** @example currenttime */
+            target: string;
+            /** @example server */
+            target_type: string;
+            user_agent: string;
+        };
+        AuditList: {
+            items: components["schemas"]["AuditEvent"][];
+            /** @description Pass as cursor to get older events; absent on the last page. */
+            next_cursor?: string;
+        };
+        CreateGroupRequest: {
+            description?: string;
+            /** @example mcp-server-currenttime-toggle */
+            name: string;
+        };
+        CreateServerRequest: {
+            description?: string;
+            /** @example Current Time */
+            display_name: string;
+            egress?: components["schemas"]["EgressInput"];
+            /** @description Default true. */
+            enabled?: boolean;
+            license?: string;
+            /** @example currenttime */
+            path: string;
+            tags?: string[];
+            /**
+             * @description Default streamable-http.
+             * @enum {string}
+             */
+            transport?: "streamable-http" | "sse";
+            /** @example http://10.0.0.5:8000/mcp */
+            upstream_url: string;
+        };
         CreateUserRequest: {
             /** @example Alice Example */
             display_name?: string;
@@ -200,6 +508,38 @@ export interface components {
             password: string;
             /** @example alice */
             username: string;
+        };
+        EgressHeaderInput: {
+            /** @example X-Api-Key */
+            name: string;
+            value?: string;
+        };
+        EgressHeaderView: {
+            /** @example X-Api-Key */
+            name: string;
+            value_set: boolean;
+        };
+        EgressInput: {
+            /** @description For type headers: the headers to send. */
+            headers?: components["schemas"]["EgressHeaderInput"][];
+            /** @description For type bearer: the token sent as Authorization: Bearer <token>. */
+            token?: string;
+            /**
+             * @example bearer
+             * @enum {string}
+             */
+            type: "none" | "bearer" | "headers" | "passthrough";
+        };
+        /** @description Egress credential settings (never their values); shown only to callers who may edit the server. */
+        EgressView: {
+            headers: components["schemas"]["EgressHeaderView"][];
+            token_set: boolean;
+            /**
+             * @description none, bearer (a stored token), headers (stored custom headers) or passthrough (the agent's Authorization header).
+             * @example bearer
+             * @enum {string}
+             */
+            type: "none" | "bearer" | "headers" | "passthrough";
         };
         ErrorBody: {
             /**
@@ -232,6 +572,19 @@ export interface components {
              */
             source: string;
         };
+        GroupDetail: {
+            description: string;
+            /** @description Usernames of the members, sorted. */
+            member_names: string[];
+            members: number;
+            /** @example mcp-admin */
+            name: string;
+            /**
+             * @description local, or the identity provider that reported the group.
+             * @example local
+             */
+            source: string;
+        };
         GroupList: {
             items: components["schemas"]["Group"][];
         };
@@ -246,18 +599,40 @@ export interface components {
              */
             status: string;
         };
+        ImportResult: {
+            mappings: number;
+            replaced: boolean;
+            scopes: number;
+        };
         LoginRequest: {
             /** @example correct horse battery staple */
             password: string;
             /** @example admin */
             username: string;
         };
+        Mapping: {
+            /**
+             * @description A group name as the identity provider reports it (Entra ID: the object id).
+             * @example mcp-servers-restricted
+             */
+            group: string;
+            scopes: string[];
+        };
+        MappingList: {
+            items: components["schemas"]["Mapping"][];
+        };
         Me: {
+            /** @description Paths of the servers the principal may see. */
+            accessible_servers: string[];
             /**
              * @description How the principal authenticated: local (password).
              * @example local
              */
             auth_method: string;
+            /** @description May toggle or edit at least one server: the dashboard shows those controls. */
+            can_modify_servers: boolean;
+            /** @description May register new servers (for some path). */
+            can_register_servers: boolean;
             /**
              * @description Token to send in X-CSRF-Token with cookie-authenticated writes; absent
              *     for bearer-authenticated callers, who need none.
@@ -265,8 +640,14 @@ export interface components {
             csrf_token?: string;
             /** @description Groups the principal belongs to, sorted. */
             groups: string[];
-            /** @description Member of the mcp-admin group. */
+            /** @description Holds the registry admin scope (members of mcp-admin always do). */
             is_admin: boolean;
+            /** @description Every scope the principal holds, from group mappings and group-name conventions. */
+            scopes: string[];
+            /** @description Per server path: what the principal may do with it. */
+            server_permissions: {
+                [key: string]: string[];
+            };
             /**
              * Format: date-time
              * @description When the session ends at the latest, however active it is.
@@ -274,6 +655,155 @@ export interface components {
             session_expires_at?: string;
             /** @example admin */
             username: string;
+        };
+        PutMappingRequest: {
+            scopes: string[];
+        };
+        PutScopeRequest: {
+            description?: string;
+            rules: components["schemas"]["Rule"][];
+        };
+        Rule: {
+            /**
+             * @description JSON-RPC methods execute is narrowed to; absent or "*" means all. Protocol housekeeping (initialize, ping, ...) is always allowed with execute.
+             * @example [
+             *       "tools/list",
+             *       "tools/call"
+             *     ]
+             */
+            methods?: string[];
+            /** @description Granted permissions; absent means read and execute (scopes.yml's server rules). */
+            permissions?: ("read" | "execute" | "toggle" | "edit" | "register" | "health_check")[];
+            /**
+             * @description A server path, a server display name, or "*".
+             * @example currenttime
+             */
+            server: string;
+            /**
+             * @description Tools tools/call is narrowed to; absent or "*" means all.
+             * @example [
+             *       "current_time_by_timezone"
+             *     ]
+             */
+            tools?: string[];
+            /** @description The rule belongs to scopes.yml's UI-Scopes section (export writes it there). */
+            ui?: boolean;
+        };
+        Scope: {
+            /** @description Built-in scopes cannot be changed. */
+            builtin: boolean;
+            description: string;
+            /** @example mcp-servers-restricted/execute */
+            name: string;
+            rules: components["schemas"]["Rule"][];
+            /** Format: date-time */
+            updated_at?: string;
+        };
+        ScopeList: {
+            items: components["schemas"]["Scope"][];
+        };
+        Server: {
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            description: string;
+            /** @example Current Time */
+            display_name: string;
+            egress?: components["schemas"]["EgressView"];
+            enabled: boolean;
+            health: components["schemas"]["ServerHealth"];
+            /**
+             * Format: uuid
+             * @example 0b0f6a8e-6f4b-4a4e-9d51-3f0c2b8b1e10
+             */
+            id: string;
+            license: string;
+            /**
+             * @description The proxy path: agents reach the server at /{path}/...
+             * @example currenttime
+             */
+            path: string;
+            /** @description What the caller may do with this server. */
+            permissions: ("read" | "execute" | "toggle" | "edit" | "register" | "health_check")[];
+            tags: string[];
+            tool_count: number;
+            /**
+             * @description streamable-http or sse.
+             * @example streamable-http
+             * @enum {string}
+             */
+            transport: "streamable-http" | "sse";
+            /** Format: date-time */
+            updated_at: string;
+            updated_by: string;
+            /**
+             * @description Where the gateway forwards traffic; shown only to callers who may edit the server.
+             * @example http://10.0.0.5:8000/mcp
+             */
+            upstream_url?: string;
+            /**
+             * @description Send it back in If-Match to update only the version you saw.
+             * @example 3
+             */
+            version: number;
+        };
+        ServerHealth: {
+            error?: string;
+            /** Format: date-time */
+            last_checked_at?: string;
+            /** Format: date-time */
+            last_healthy_at?: string;
+            latency_ms?: number;
+            /**
+             * @example healthy
+             * @enum {string}
+             */
+            status: "unknown" | "healthy" | "unhealthy" | "auth-required" | "disabled";
+        };
+        ServerList: {
+            items: components["schemas"]["Server"][];
+            /** @description Pass as cursor to get the next page; absent on the last page. */
+            next_cursor?: string;
+        };
+        ToggleRequest: {
+            enabled: boolean;
+        };
+        Tool: {
+            annotations?: Record<string, never>;
+            /**
+             * Format: date-time
+             * @description Set when the definition changed after the tool was first seen: review it.
+             */
+            definition_changed_at?: string;
+            /** @description SHA-256 of the description and input schema. */
+            definition_hash: string;
+            description: string;
+            /** Format: date-time */
+            first_seen_at: string;
+            /** @description The tool's JSON Schema for its arguments. */
+            input_schema: Record<string, never>;
+            /** @example current_time_by_timezone */
+            name: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ToolList: {
+            items: components["schemas"]["Tool"][];
+        };
+        UpdateGroupRequest: {
+            description?: string;
+        };
+        UpdateServerRequest: {
+            description?: string;
+            display_name?: string;
+            egress?: components["schemas"]["EgressInput"];
+            enabled?: boolean;
+            license?: string;
+            path?: string;
+            tags?: string[];
+            /** @enum {string} */
+            transport?: "streamable-http" | "sse";
+            upstream_url?: string;
         };
         UpdateUserRequest: {
             /** @description Disabling a user ends all of their sessions at once. */
@@ -321,6 +851,74 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    listAudit: {
+        parameters: {
+            query?: {
+                /** @description Username of the actor */
+                actor?: string;
+                /** @description Action, e.g. server.update; a trailing dot matches a prefix (server.) */
+                action?: string;
+                /** @description Outcome */
+                outcome?: "success" | "failure" | "denied";
+                /** @description Kind of resource, e.g. server, scope, mapping, user */
+                target_type?: string;
+                /** @description Resource name, e.g. a server path */
+                target?: string;
+                /** @description Events at or after this time (RFC 3339) */
+                since?: string;
+                /** @description Events before this time (RFC 3339) */
+                until?: string;
+                /** @description Page size, 1-1000 (default 100) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+                /** @description json (default), ndjson or csv */
+                format?: "json" | "ndjson" | "csv";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["AuditList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     login: {
         parameters: {
             query?: never;
@@ -539,6 +1137,1276 @@ export interface operations {
             };
         };
     };
+    createGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The group */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateGroupRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group name (may contain slashes) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["GroupDetail"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group name (may contain slashes) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The administrator group */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateGroup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group name (may contain slashes) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description Fields to change */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateGroupRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Group"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such group */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listMappings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MappingList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group name (may contain slashes) */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mapping"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The group has no mapping */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    putMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group name (may contain slashes) */
+                group: string;
+            };
+            cookie?: never;
+        };
+        /** @description The scopes */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutMappingRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Mapping"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A scope name is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteMapping: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Group name (may contain slashes) */
+                group: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The group has no mapping */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listScopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ScopeList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    exportScopes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description scopes.yml */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": string;
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/yaml": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    importScopes: {
+        parameters: {
+            query?: {
+                /** @description Remove every defined scope and mapping first */
+                replace?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description scopes.yml */
+        requestBody: {
+            content: {
+                "application/yaml": string;
+                "text/plain": string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImportResult"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The file defines a built-in scope */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body is not YAML */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The file is invalid (the message names where) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getScope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Scope name (may contain slashes) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scope"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    putScope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Scope name (may contain slashes) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        /** @description The scope's rules */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PutScopeRequest"];
+            };
+        };
+        responses: {
+            /** @description Replaced */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scope"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Scope"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A built-in scope */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A rule is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteScope: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Scope name (may contain slashes) */
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such scope */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A built-in scope */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listServers: {
+        parameters: {
+            query?: {
+                /** @description Search text */
+                q?: string;
+                /** @description Only servers with all of these tags */
+                tag?: string[];
+                /** @description Only enabled (true) or disabled (false) servers */
+                enabled?: boolean;
+                /** @description Only servers in this health state */
+                health?: "unknown" | "healthy" | "unhealthy" | "auth-required" | "disabled";
+                /** @description Sort key (default name) */
+                sort?: "name" | "path" | "created_at" | "updated_at";
+                /** @description Sort order (default asc) */
+                order?: "asc" | "desc";
+                /** @description Page size, 1-500 (default 50) */
+                limit?: number;
+                /** @description next_cursor of the previous page */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServerList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The server */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServerRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    /** @description The server's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing permission (named in the message), or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Path or display name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is missing or invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getServer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The server's version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such server, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteServer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag (version) the deletion is based on */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Server id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing permission, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such server, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server changed since the version in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateServer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag (version) the change is based on */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Server id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description Fields to change */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateServerRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The server's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing permission (named in the message), or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such server, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Path or display name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server changed since the version in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    toggleServer: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description ETag (version) the change is based on */
+                "If-Match"?: string;
+            };
+            path: {
+                /** @description Server id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** @description The new state */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ToggleRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    /** @description The server's new version */
+                    ETag?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Server"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Missing permission, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such server, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description The server changed since the version in If-Match */
+            412: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listServerTools: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ToolList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such server, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: never;
@@ -706,6 +2574,63 @@ export interface operations {
             };
             /** @description No such user */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Deleting yourself */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
