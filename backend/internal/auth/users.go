@@ -134,6 +134,7 @@ func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, i
 	}
 
 	var u *domain.User
+	var prev domain.User
 	var changed []string
 	endSessions := false
 	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
@@ -141,6 +142,7 @@ func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, i
 		if u, err = s.users.GetForUpdate(ctx, tx, id); err != nil {
 			return err
 		}
+		prev = *u
 		self := actor != nil && actor.UserID == u.ID
 		if patch.DisplayName != nil && *patch.DisplayName != u.DisplayName {
 			u.DisplayName = *patch.DisplayName
@@ -211,9 +213,29 @@ func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, i
 		case slices.Equal(changed, []string{"password"}):
 			action = domain.ActionUserPassword
 		}
-		s.record(ctx, actor, action, u, map[string]any{"changed": changed})
+		s.record(ctx, actor, action, u, map[string]any{"changed": changed,
+			"before": userSummary(&prev, changed), "after": userSummary(u, changed)})
 	}
 	return u, nil
+}
+
+// userSummary is what the audit trail keeps of the changed fields of u;
+// a password change is listed in "changed" only.
+func userSummary(u *domain.User, changed []string) map[string]any {
+	m := map[string]any{}
+	for _, f := range changed {
+		switch f {
+		case "display_name":
+			m[f] = u.DisplayName
+		case "email":
+			m[f] = u.Email
+		case "disabled":
+			m[f] = u.Disabled
+		case "groups":
+			m[f] = u.Groups
+		}
+	}
+	return m
 }
 
 // DeleteUser removes a user and ends their sessions. Nobody can delete
