@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -218,7 +219,7 @@ func TestPermissionMatrix(t *testing.T) {
 		{"tools alpha", "GET", "/api/servers/" + alpha.ID + "/tools", nil, nil},
 		{"create", "POST", "/api/servers", map[string]any{"path": "newone", "display_name": "New", "upstream_url": "http://127.0.0.1:9/mcp"}, nil},
 		{"edit alpha", "PATCH", "/api/servers/" + alpha.ID, map[string]any{"description": "edited"}, nil},
-		{"toggle alpha", "POST", "/api/servers/" + alpha.ID + "/toggle", map[string]any{"enabled": true}, nil},
+		{"toggle alpha", "POST", "/api/servers/" + alpha.ID + "/toggle", map[string]any{"enabled": false}, nil},
 		{"delete gamma", "DELETE", "/api/servers/" + gamma.ID, nil, nil},
 		{"list scopes", "GET", "/api/scopes", nil, nil},
 		{"put scope", "PUT", "/api/scopes/custom/read", map[string]any{"rules": []any{map[string]any{"server": "alpha", "permissions": []string{"read"}}}}, nil},
@@ -249,7 +250,7 @@ func TestPermissionMatrix(t *testing.T) {
 				t.Errorf("%s %s: %d, want %d (%s)", role, cl.name, r.Status, want[role][i], r.Body)
 			}
 			// A refusal names what is missing: a permission or the admin scope.
-			if msg := errorMessage(t, r); r.Status == 403 && !strings.Contains(msg, `"`) && !strings.Contains(msg, "mcp:registry:admin") {
+			if msg := errorMessage(t, r); r.Status == 403 && !namesMissing(msg) {
 				t.Errorf("%s %s: 403 does not name what is missing: %s", role, cl.name, r.Body)
 			}
 			if cl.name == "list" && r.Status == 200 {
@@ -260,6 +261,16 @@ func TestPermissionMatrix(t *testing.T) {
 				}
 			}
 		}
+	}
+	// The writes that were allowed happened: the toggler disabled alpha, the
+	// editor described it, and the admin deleted gamma.
+	var got apiServer
+	admin.Do(http.MethodGet, "/api/servers/"+alpha.ID, nil).JSON(t, &got)
+	if got.Enabled || got.Description != "edited" {
+		t.Errorf("alpha after the matrix: %+v", got)
+	}
+	if r := admin.Do(http.MethodGet, "/api/servers/"+gamma.ID, nil); r.Status != 404 {
+		t.Errorf("gamma after the matrix: %d", r.Status)
 	}
 	// A 403 names the permission that was missing.
 	r := roles["toggler"].Do("PATCH", "/api/servers/"+alpha.ID, map[string]any{"description": "x"})
@@ -275,6 +286,17 @@ func TestPermissionMatrix(t *testing.T) {
 	if len(denied) < 40 {
 		t.Errorf("only %d denials audited", len(denied))
 	}
+}
+
+// namesMissing reports whether a 403 message names a permission or the
+// admin scope.
+func namesMissing(msg string) bool {
+	for _, p := range []string{`"read"`, `"execute"`, `"toggle"`, `"edit"`, `"register"`, `"health_check"`, "mcp:registry:admin"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
 }
 
 // errorMessage returns the message of an error response, or "".
@@ -412,14 +434,36 @@ func TestEgressSecretsNeverLeak(t *testing.T) {
 		t.Fatalf("keep missing header: %d %s", r.Status, r.Body)
 	}
 
-	// The stored values are sealed, under the server's id.
+	// The stored values are sealed: neither the header values (base64 in
+	// JSON) nor the earlier token appear in the row in any encoding.
 	var rawToken []byte
-	var rawHeaders string
-	if err := a.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(egress_token, ''), egress_headers::text FROM servers WHERE id = $1`, s.ID).Scan(&rawToken, &rawHeaders); err != nil {
+	var rawHeaders []byte
+	if err := a.DB.Pool.QueryRow(context.Background(), `SELECT coalesce(egress_token, ''), egress_headers FROM servers WHERE id = $1`, s.ID).Scan(&rawToken, &rawHeaders); err != nil {
 		t.Fatal(err)
 	}
-	if strings.Contains(rawHeaders, "SECRET") {
-		t.Fatalf("plaintext header in the database: %s", rawHeaders)
+	var stored []struct {
+		Name  string `json:"name"`
+		Value []byte `json:"value"`
+	}
+	if err := json.Unmarshal(rawHeaders, &stored); err != nil || len(stored) != 2 {
+		t.Fatalf("stored headers %s: %v", rawHeaders, err)
+	}
+	for _, h := range stored {
+		if len(h.Value) < 30 || strings.Contains(string(h.Value), "SECRET") {
+			t.Fatalf("header %s is not sealed: %q", h.Name, h.Value)
+		}
+	}
+	if len(rawToken) != 0 {
+		t.Fatalf("the bearer token outlived the switch to headers")
+	}
+	var rows []byte
+	if err := a.DB.Pool.QueryRow(context.Background(), `SELECT convert_to(row_to_json(s)::text, 'UTF8') FROM servers s`).Scan(&rows); err != nil {
+		t.Fatal(err)
+	}
+	for _, secret := range []string{token, header, header2} {
+		if strings.Contains(string(rows), secret) || strings.Contains(string(rows), base64.StdEncoding.EncodeToString([]byte(secret))[:16]) {
+			t.Fatalf("%q is stored in the clear", secret)
+		}
 	}
 
 	// Nothing the API, the audit trail or the logs say contains a secret;
@@ -618,13 +662,23 @@ func TestRegistryChangesReachOtherReplicas(t *testing.T) {
 
 	adminA.Do(http.MethodPut, "/api/mappings/devs", map[string]any{"scopes": []string{"mcp:server:alpha:read"}})
 	start := time.Now()
-	for paths(listServers(t, dev, "")) == nil || len(paths(listServers(t, dev, ""))) == 0 {
+	for len(listServers(t, dev, "").Items) == 0 {
 		if time.Since(start) > time.Second {
 			t.Fatal("replica B did not see the new mapping within a second")
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	_ = adminB
+	// And back: a removal made on B is enforced by A.
+	adminB.Do(http.MethodDelete, "/api/mappings/devs", nil)
+	devA := a.NewClient(t)
+	devA.Login("dev", "password-of-dev")
+	start = time.Now()
+	for len(listServers(t, devA, "").Items) != 0 {
+		if time.Since(start) > time.Second {
+			t.Fatal("replica A did not see the removal within a second")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
 }
 
 func TestAuditAPIFiltersPagesAndExports(t *testing.T) {
@@ -636,6 +690,8 @@ func TestAuditAPIFiltersPagesAndExports(t *testing.T) {
 	}
 	reader := userIn(t, a, admin, "reader", "mcp-user")
 	reader.Do(http.MethodGet, "/api/audit", nil) // denied, and audited
+	formula := userIn(t, a, admin, "=cmd|calc", "mcp-user")
+	formula.Do(http.MethodGet, "/api/audit", nil)
 	a.Flush(t)
 
 	type page struct {
@@ -693,6 +749,11 @@ func TestAuditAPIFiltersPagesAndExports(t *testing.T) {
 	rows := strings.Split(strings.TrimSpace(string(csv.Body)), "\n")
 	if !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") || len(rows) != 4 || !strings.HasPrefix(rows[0], "id,occurred_at,action") {
 		t.Fatalf("csv: %q", csv.Body)
+	}
+	// Spreadsheet formulas are defused: the actor cell starts with an apostrophe.
+	denials := string(admin.Do(http.MethodGet, "/api/audit?format=csv&outcome=denied", nil).Body)
+	if !strings.Contains(denials, ",'=cmd|calc,") || strings.Contains(denials, ",=cmd") {
+		t.Fatalf("csv formula not defused:\n%s", denials)
 	}
 	if r := reader.Do(http.MethodGet, "/api/audit?format=csv", nil); r.Status != 403 || r.ErrorCode() != domain.EFORBIDDEN {
 		t.Fatalf("reader export: %d %s", r.Status, r.Body)
@@ -849,5 +910,164 @@ func TestScopesYmlThroughTheAPI(t *testing.T) {
 	fin := userIn(t, a, admin, "fin", "finance-team")
 	if got := paths(listServers(t, fin, "")); !slices.Equal(got, []string{"fininfo"}) {
 		t.Errorf("finance team sees %v", got)
+	}
+}
+
+// TestRenamesCannotWidenPermissions: rules name servers by path or display
+// name, so each name needs its own grant, and one server can never take a
+// name another server answers to.
+func TestRenamesCannotWidenPermissions(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	admin := signedInAdmin(t, a)
+	mine := createServer(t, admin, map[string]any{"path": "mine", "display_name": "Mine"})
+	createServer(t, admin, map[string]any{"path": "finance", "display_name": "Finance Tools"})
+	admin.Do(http.MethodPut, "/api/scopes/team", map[string]any{"rules": []any{
+		map[string]any{"server": "mine", "permissions": []string{"read", "edit", "register"}}}})
+	admin.Do(http.MethodPut, "/api/mappings/team", map[string]any{"scopes": []string{"team"}})
+	eve := userIn(t, a, admin, "eve", "team")
+
+	for _, tc := range []struct {
+		name, method, path string
+		body               map[string]any
+		status             int
+	}{
+		{"move to a path without register", "PATCH", "/api/servers/" + mine.ID, map[string]any{"path": "newpath"}, 403},
+		{"register a path vouched for by the display name", "POST", "/api/servers", map[string]any{"path": "payments", "display_name": "mine", "upstream_url": "http://127.0.0.1:9/"}, 403},
+		{"take a name ruled elsewhere", "PATCH", "/api/servers/" + mine.ID, map[string]any{"display_name": "Payroll"}, 403},
+		{"display name = another server's path", "PATCH", "/api/servers/" + mine.ID, map[string]any{"display_name": "FINANCE"}, 403},
+	} {
+		if r := eve.Do(tc.method, tc.path, tc.body); r.Status != tc.status {
+			t.Errorf("%s: %d %s", tc.name, r.Status, r.Body)
+		}
+	}
+	// Even an admin cannot make one server answer to another's name.
+	if r := admin.Do(http.MethodPatch, "/api/servers/"+mine.ID, map[string]any{"display_name": "finance"}); r.Status != 409 {
+		t.Errorf("display name = another path: %d %s", r.Status, r.Body)
+	}
+	if r := admin.Do(http.MethodPost, "/api/servers", map[string]any{"path": "finance-tools", "display_name": "x", "upstream_url": "http://127.0.0.1:9/"}); r.Status != 201 {
+		t.Errorf("an unrelated path: %d %s", r.Status, r.Body)
+	}
+	if r := admin.Do(http.MethodPost, "/api/servers", map[string]any{"path": "mine2", "display_name": "Mine2", "upstream_url": "http://127.0.0.1:9/"}); r.Status != 201 {
+		t.Errorf("create: %d %s", r.Status, r.Body)
+	}
+	var got apiServer
+	admin.Do(http.MethodGet, "/api/servers/"+mine.ID, nil).JSON(t, &got)
+	if got.Path != "mine" || got.DisplayName != "Mine" || got.Version != 1 {
+		t.Errorf("refused renames changed the server: %+v", got)
+	}
+}
+
+// TestCredentialsStayWithTheirUpstream: an editor cannot point a server at
+// a host of their choosing and have the stored token sent there.
+func TestCredentialsStayWithTheirUpstream(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	admin := signedInAdmin(t, a)
+	s := createServer(t, admin, map[string]any{"path": "vault", "upstream_url": "http://10.0.0.5:8000/mcp",
+		"egress": map[string]any{"type": "bearer", "token": "tok-of-the-vault"}})
+	editor := userIn(t, a, admin, "ed", "mcp-server-vault-edit")
+	for _, tc := range []struct {
+		body   map[string]any
+		status int
+	}{
+		{map[string]any{"upstream_url": "http://10.66.66.66:8000/mcp"}, 422}, // another host
+		{map[string]any{"upstream_url": "https://10.0.0.5:8000/mcp"}, 422},   // another scheme
+		{map[string]any{"upstream_url": "http://10.0.0.5:9000/mcp"}, 422},    // another port
+		{map[string]any{"upstream_url": "http://10.0.0.5:8000/v2/mcp"}, 200}, // same origin
+		{map[string]any{"upstream_url": "http://10.66.66.66:8000/mcp", "egress": map[string]any{"type": "bearer", "token": "their-own"}}, 200},
+	} {
+		if r := editor.Do(http.MethodPatch, "/api/servers/"+s.ID, tc.body); r.Status != tc.status {
+			t.Errorf("%v: %d %s", tc.body, r.Status, r.Body)
+		}
+	}
+}
+
+func TestHostileRequestTextIsRefusedNotFatal(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	admin := signedInAdmin(t, a)
+	for _, p := range []string{
+		"/api/servers?q=%00", "/api/servers?q=%ff", "/api/servers?tag=%00", "/api/audit?actor=%00",
+		"/api/audit?target=%ff", "/api/audit?action=%00.", "/api/scopes/a%00", "/api/mappings/%ff",
+		"/api/groups/a%00", "/api/servers?cursor=" + "eyJrIjoiXHUwMDAwIiwiaWQiOiIwMDAwMDAwMC0wMDAwLTAwMDAtMDAwMC0wMDAwMDAwMDAwMDAiLCJzIjoibmFtZSJ9",
+	} {
+		if r := admin.Do(http.MethodGet, p, nil); r.Status != 400 && r.Status != 422 {
+			t.Errorf("GET %s: %d %s", p, r.Status, r.Body)
+		}
+	}
+	if r := admin.Do(http.MethodPut, "/api/scopes/x", map[string]any{"description": "a\u0000b", "rules": []any{}}); r.Status != 422 {
+		t.Errorf("NUL in a scope description: %d %s", r.Status, r.Body)
+	}
+	if r := admin.Do(http.MethodPut, "/api/scopes/x", map[string]any{"rules": []any{map[string]any{"server": "  "}}}); r.Status != 422 {
+		t.Errorf("blank rule server: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestTimeCursorsIgnoreSessionSettings: the database's time zone and date
+// style do not leak into cursors.
+func TestTimeCursorsIgnoreSessionSettings(t *testing.T) {
+	t.Parallel()
+	cfg := testutil.Config(t)
+	sep := "?"
+	if strings.Contains(cfg.DatabaseURL, "?") {
+		sep = "&"
+	}
+	cfg.DatabaseURL += sep + "timezone=Asia/Kolkata&DateStyle=SQL,%20DMY"
+	a := testutil.StartApp(t, cfg, testutil.StartOptions{})
+	admin := signedInAdmin(t, a)
+	for _, p := range []string{"a1", "a2", "a3", "a4", "a5"} {
+		createServer(t, admin, map[string]any{"path": p})
+	}
+	var tz string
+	if err := a.DB.Pool.QueryRow(context.Background(), "SHOW TimeZone").Scan(&tz); err != nil || tz != "Asia/Kolkata" {
+		t.Fatalf("session time zone %q %v", tz, err)
+	}
+	var all []string
+	cursor := ""
+	for range 5 {
+		l := listServers(t, admin, "?limit=2&sort=created_at&order=desc"+cursor)
+		all = append(all, paths(l)...)
+		if l.NextCursor == "" {
+			break
+		}
+		cursor = "&cursor=" + l.NextCursor
+	}
+	if want := []string{"a5", "a4", "a3", "a2", "a1"}; !slices.Equal(all, want) {
+		t.Fatalf("pages: %v, want %v", all, want)
+	}
+}
+
+// TestRefusalsComeFirstAndAreAudited: a caller without the permission gets
+// 403 (or 404 when they cannot see the server) before anything else, and
+// the refusal is in the audit trail either way.
+func TestRefusalsComeFirstAndAreAudited(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	admin := signedInAdmin(t, a)
+	vis := createServer(t, admin, map[string]any{"path": "visible"})
+	hidden := createServer(t, admin, map[string]any{"path": "hidden"})
+	reader := userIn(t, a, admin, "ray", "mcp-server-visible")
+	if r := reader.Do(http.MethodPatch, "/api/servers/"+vis.ID, map[string]any{"description": "x"}, "If-Match", `"7"`); r.Status != 403 {
+		t.Errorf("stale If-Match without permission: %d %s", r.Status, r.Body)
+	}
+	if r := reader.Do(http.MethodPatch, "/api/servers/"+hidden.ID, map[string]any{"description": "x"}); r.Status != 404 {
+		t.Errorf("patch hidden: %d", r.Status)
+	}
+	if r := reader.Do(http.MethodPost, "/api/servers/"+hidden.ID+"/toggle", map[string]any{"enabled": false}); r.Status != 404 {
+		t.Errorf("toggle hidden: %d", r.Status)
+	}
+	a.Flush(t)
+	denied, err := postgres.Audit{}.List(context.Background(), a.DB.Pool, postgres.AuditFilter{Actor: "ray", Outcome: domain.OutcomeDenied})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range denied {
+		got = append(got, e.Action+" "+e.Target)
+	}
+	slices.Sort(got)
+	if want := []string{"server.toggle hidden", "server.update hidden", "server.update visible"}; !slices.Equal(got, want) {
+		t.Errorf("denials audited: %v, want %v", got, want)
 	}
 }

@@ -255,12 +255,13 @@ func (s *UserService) DeleteUser(ctx context.Context, actor *domain.Principal, i
 	if err != nil {
 		return err
 	}
+	// The deletion is committed: it is recorded whatever happens next.
+	s.record(ctx, actor, domain.ActionUserDelete, u, map[string]any{"before": map[string]any{
+		"username": u.Username, "groups": u.Groups, "auth_source": u.AuthSource, "disabled": u.Disabled}})
 	if _, err := s.sessions.DeleteUser(ctx, id); err != nil {
 		s.log.ErrorContext(ctx, "user deleted but sessions could not be ended", "user_id", id, "error", err)
 		return err
 	}
-	s.record(ctx, actor, domain.ActionUserDelete, u, map[string]any{"before": map[string]any{
-		"username": u.Username, "groups": u.Groups, "auth_source": u.AuthSource, "disabled": u.Disabled}})
 	return nil
 }
 
@@ -332,14 +333,17 @@ func (s *UserService) DeleteGroup(ctx context.Context, actor *domain.Principal, 
 	if err != nil {
 		return err
 	}
+	s.recordGroup(ctx, actor, domain.ActionGroupDelete, name, map[string]any{"before": map[string]any{"members": len(members)}})
+	// Every member's sessions are ended even if one fails: a session left
+	// behind still carries the deleted group.
+	var failed error
 	for _, id := range members {
 		if _, err := s.sessions.DeleteUser(ctx, id); err != nil {
 			s.log.ErrorContext(ctx, "group deleted but a member's sessions could not be ended", "user_id", id, "error", err)
-			return err
+			failed = err
 		}
 	}
-	s.recordGroup(ctx, actor, domain.ActionGroupDelete, name, map[string]any{"before": map[string]any{"members": len(members)}})
-	return nil
+	return failed
 }
 
 func (s *UserService) recordGroup(ctx context.Context, actor *domain.Principal, action, name string, details map[string]any) {

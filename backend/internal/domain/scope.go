@@ -195,6 +195,8 @@ func validateRuleItem(field, s string, server bool) error {
 		return Invalid(field, "must be text without control characters")
 	case !server && strings.TrimSpace(s) != s:
 		return Invalid(field, "must not start or end with spaces")
+	case strings.TrimSpace(s) == "":
+		return Invalid(field, "must not be blank")
 	}
 	return nil
 }
@@ -213,8 +215,8 @@ func ValidateScope(prefix string, s *Scope) error {
 	if err := ValidateScopeName(prefix+"name", s.Name); err != nil {
 		return err
 	}
-	if utf8.RuneCountInString(s.Description) > 1000 {
-		return Invalid(prefix+"description", "must be at most 1000 characters")
+	if err := validateText(prefix+"description", s.Description, 1000, false); err != nil {
+		return err
 	}
 	if len(s.Rules) > MaxRulesPerScope {
 		return Invalid(prefix+"rules", "must have at most %d rules", MaxRulesPerScope)

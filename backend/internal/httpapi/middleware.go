@@ -8,9 +8,11 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -184,6 +186,26 @@ func (s *server) limitBody(c *gin.Context) {
 
 func (s *server) noStore(c *gin.Context) {
 	c.Header("Cache-Control", "no-store")
+	c.Next()
+}
+
+// textOnly refuses API requests whose path or query parameters are not
+// text: invalid UTF-8 and control characters cannot name anything here,
+// and Postgres refuses NUL outright, which would surface as a 500.
+func (s *server) textOnly(c *gin.Context) {
+	bad := func(v string) bool {
+		return !utf8.ValidString(v) || strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f })
+	}
+	if bad(c.Request.URL.Path) {
+		writeError(c, s.Log, domain.Errorf(domain.EBADREQUEST, "the path must be text without control characters"))
+		return
+	}
+	for k, vs := range c.Request.URL.Query() {
+		if bad(k) || slices.ContainsFunc(vs, bad) {
+			writeError(c, s.Log, domain.Invalid(domain.SafeText(k, 64), "must be text without control characters"))
+			return
+		}
+	}
 	c.Next()
 }
 

@@ -145,9 +145,10 @@ func newRouter(d Deps) (*gin.Engine, error) {
 	r.GET("/readyz", s.readyz)
 	r.GET("/metrics", s.metrics)
 
-	// The JSON API: bounded bodies, never cached, and the caller identified
+	// The JSON API: bounded bodies, never cached, paths and queries that
+	// are text, and the caller identified
 	// (session cookie or bearer token) when credentials are present.
-	api := r.Group("/api", s.limitBody, s.noStore, s.authenticate)
+	api := r.Group("/api", s.limitBody, s.noStore, s.textOnly, s.authenticate)
 	{
 		api.POST("/auth/login", s.sameOrigin, s.login)
 		api.POST("/auth/logout", s.requireAuth, s.requireCSRF, s.logout)

@@ -173,14 +173,23 @@ const (
 	SortUpdatedAt = "updated_at"
 )
 
-// sortColumns maps sort keys to SQL expressions and the cast that turns a
-// cursor's text back into the expression's type.
-var sortColumns = map[string]struct{ expr, cast string }{
-	SortName:      {"lower(s.display_name)", "text"},
-	SortPath:      {"s.path", "text"},
-	SortCreatedAt: {"s.created_at", "timestamptz"},
-	SortUpdatedAt: {"s.updated_at", "timestamptz"},
+// sortColumns maps sort keys to SQL expressions, the text a cursor keeps
+// of a row's position, and the cast that turns that text back. Timestamps
+// are written in UTC ISO 8601, which Postgres reads back the same way
+// whatever the session's TimeZone and DateStyle.
+var sortColumns = map[string]struct{ expr, key, cast string }{
+	SortName:      {"lower(s.display_name)", "lower(s.display_name)", "text"},
+	SortPath:      {"s.path", "s.path", "text"},
+	SortCreatedAt: {"s.created_at", isoUTC("s.created_at"), "timestamptz"},
+	SortUpdatedAt: {"s.updated_at", isoUTC("s.updated_at"), "timestamptz"},
 }
+
+func isoUTC(col string) string {
+	return `to_char(` + col + ` AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"')`
+}
+
+// CursorTimeLayout is how cursors of timestamp sorts write the time.
+const CursorTimeLayout = "2006-01-02T15:04:05.000000Z"
 
 // ServerQuery narrows and orders List. Zero fields match everything.
 type ServerQuery struct {
@@ -244,7 +253,7 @@ func (Servers) List(ctx context.Context, q Querier, f ServerQuery) ([]*domain.Se
 	if f.After != nil {
 		where = append(where, fmt.Sprintf("(%s, s.id) %s (%s::%s, %s::uuid)", col.expr, cmp, arg(f.After.Key), col.cast, arg(f.After.ID)))
 	}
-	sql := `SELECT ` + serverColumns + `, ` + col.expr + `::text FROM servers s`
+	sql := `SELECT ` + serverColumns + `, ` + col.key + ` FROM servers s`
 	if len(where) > 0 {
 		sql += " WHERE " + strings.Join(where, " AND ")
 	}

@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jackc/pgx/v5"
 
@@ -106,7 +107,9 @@ type ServerView struct {
 // committed reloads the snapshot after a write so that the writer reads
 // its own change at once; other replicas follow through Watch.
 func (s *Service) committed(ctx context.Context) {
-	if err := s.snap.Reload(context.WithoutCancel(ctx)); err != nil {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := s.snap.Reload(ctx); err != nil {
 		s.log.WarnContext(ctx, "registry reload after write failed", "error", err)
 	}
 }
@@ -260,11 +263,12 @@ func decodeCursor(s, sort string, desc bool) (*postgres.ServerCursor, error) {
 		return nil, bad
 	}
 	var c cursor
-	if err := json.Unmarshal(b, &c); err != nil || c.Sort != sort || c.Desc != desc || !validID(c.ID) {
+	if err := json.Unmarshal(b, &c); err != nil || c.Sort != sort || c.Desc != desc || !validID(c.ID) ||
+		!utf8.ValidString(c.Key) || strings.ContainsRune(c.Key, 0) {
 		return nil, bad
 	}
 	if sort == postgres.SortCreatedAt || sort == postgres.SortUpdatedAt {
-		if _, err := time.Parse("2006-01-02 15:04:05.999999-07", c.Key); err != nil {
+		if _, err := time.Parse(postgres.CursorTimeLayout, c.Key); err != nil {
 			return nil, bad
 		}
 	}
@@ -281,20 +285,27 @@ func (s *Service) CreateServer(ctx context.Context, p *domain.Principal, in Serv
 	if err := applyInput(srv, in, nil); err != nil {
 		return nil, err
 	}
-	if err := s.checkServer(ctx, srv); err != nil {
+	// Rules may name a server by path or by display name, so registering
+	// needs register under both names, each on its own: one grant must not
+	// vouch for the other name.
+	pol := s.Policy(p)
+	for _, ref := range []authz.Server{pathRef(srv.Path), nameRef(srv.DisplayName)} {
+		if d := pol.Check(ref, domain.PermRegister); !d.Allowed {
+			return nil, s.deny(ctx, p, ActionServerCreate, "server", srv.Path, d)
+		}
+	}
+	if err := s.checkNames(srv); err != nil {
 		return nil, err
 	}
-	pol := s.Policy(p)
-	if d := pol.Check(authz.Ref(srv.Path, srv.DisplayName), domain.PermRegister); !d.Allowed {
-		return nil, s.deny(ctx, p, ActionServerCreate, "server", srv.Path, d)
+	// Resolving the upstream comes after the permission check: it must not
+	// answer questions about the network for callers who may not register.
+	if err := s.checkUpstream(ctx, srv); err != nil {
+		return nil, err
 	}
 	srv.ID = newID()
 	srv.CreatedBy = p.Username
-	sealed, err := s.seal(srv.ID, &srv.Egress, nil)
-	if err != nil {
-		return nil, err
-	}
-	err = s.db.InTx(ctx, func(tx pgx.Tx) error {
+	sealed := s.seal(srv.ID, &srv.Egress, nil)
+	err := s.db.InTx(ctx, func(tx pgx.Tx) error {
 		if err := s.servers.Create(ctx, tx, srv, sealed); err != nil {
 			return err
 		}
@@ -310,14 +321,44 @@ func (s *Service) CreateServer(ctx context.Context, p *domain.Principal, in Serv
 	return &ServerView{srv, pol.Permissions(authz.Ref(srv.Path, srv.DisplayName))}, nil
 }
 
+// pathRef and nameRef identify a server by one of its names only.
+func pathRef(path string) authz.Server { return authz.Server{Path: authz.FoldName(path)} }
+func nameRef(name string) authz.Server { return authz.Server{NameKey: authz.FoldName(name)} }
+
+// checkNames refuses a path or display name that another server answers
+// to under the other kind of name: a rule naming one server must never
+// come to match a second one.
+func (s *Service) checkNames(srv *domain.Server) error {
+	path, name := authz.FoldName(srv.Path), authz.FoldName(srv.DisplayName)
+	for _, other := range s.snap.Current().Servers {
+		if other.ID == srv.ID {
+			continue
+		}
+		if authz.FoldName(other.Path) == name {
+			return &domain.Error{Code: domain.ECONFLICT, Field: "display_name", Message: "the display name is another server's path"}
+		}
+		if authz.FoldName(other.DisplayName) == path {
+			return &domain.Error{Code: domain.ECONFLICT, Field: "path", Message: "the path is another server's display name"}
+		}
+	}
+	return nil
+}
+
 // UpdateServer changes a server. ifVersion, when not nil, must equal the
 // server's current version (If-Match).
 func (s *Service) UpdateServer(ctx context.Context, p *domain.Principal, id string, in ServerInput, ifVersion *int64) (*ServerView, error) {
-	return s.modify(ctx, p, id, ifVersion, ActionServerUpdate, func(pol *authz.Policy, srv *domain.Server, sealed *postgres.SealedEgress) (*postgres.SealedEgress, error) {
-		before := *srv
-		if err := s.authorize(ctx, p, pol, srv, domain.PermEdit, ActionServerUpdate); err != nil {
+	// The upstream's address is checked before the row is locked: name
+	// resolution may take seconds.
+	var upstream *string
+	if in.UpstreamURL != nil {
+		probe := &domain.Server{UpstreamURL: *in.UpstreamURL}
+		if err := s.checkUpstream(ctx, probe); err != nil {
 			return nil, err
 		}
+		upstream = &probe.UpstreamURL
+	}
+	return s.modify(ctx, p, id, ifVersion, ActionServerUpdate, domain.PermEdit, func(pol *authz.Policy, srv *domain.Server, sealed *postgres.SealedEgress) (*postgres.SealedEgress, error) {
+		before := *srv
 		if in.Enabled != nil && *in.Enabled != srv.Enabled {
 			if err := s.authorize(ctx, p, pol, srv, domain.PermToggle, ActionServerUpdate); err != nil {
 				return nil, err
@@ -326,44 +367,72 @@ func (s *Service) UpdateServer(ctx context.Context, p *domain.Principal, id stri
 		if err := applyInput(srv, in, sealed); err != nil {
 			return nil, err
 		}
-		// Renaming moves the server under rules that name the new path or
-		// display name: the caller needs edit there too, and register for a
-		// new path (it is a new place in the catalog).
-		ref := authz.Ref(srv.Path, srv.DisplayName)
-		if ref != authz.Ref(before.Path, before.DisplayName) {
-			if d := pol.Check(ref, domain.PermEdit); !d.Allowed {
-				return nil, s.deny(ctx, p, ActionServerUpdate, "server", before.Path, d)
-			}
+		if upstream != nil {
+			srv.UpstreamURL = *upstream
 		}
+		// A new path is a new place in the catalog (register there); a new
+		// display name brings the server under rules naming it (edit there).
 		if srv.Path != before.Path {
-			if d := pol.Check(ref, domain.PermRegister); !d.Allowed {
+			if d := pol.Check(pathRef(srv.Path), domain.PermRegister); !d.Allowed {
 				return nil, s.deny(ctx, p, ActionServerUpdate, "server", before.Path, d)
 			}
 		}
-		if in.UpstreamURL != nil {
-			if err := s.checkServer(ctx, srv); err != nil {
-				return nil, err
+		if authz.FoldName(srv.DisplayName) != authz.FoldName(before.DisplayName) {
+			if d := pol.Check(nameRef(srv.DisplayName), domain.PermEdit); !d.Allowed {
+				return nil, s.deny(ctx, p, ActionServerUpdate, "server", before.Path, d)
 			}
-		} else if err := domain.ValidateServer(srv); err != nil {
+		}
+		if err := s.checkNames(srv); err != nil {
 			return nil, err
 		}
-		return s.seal(srv.ID, &srv.Egress, sealed)
+		// Stored credentials were given for one upstream: pointing the
+		// server elsewhere must not carry them along unless re-entered.
+		if origin(srv.UpstreamURL) != origin(before.UpstreamURL) && keepsStoredSecret(&srv.Egress) {
+			return nil, domain.Invalid("egress", "the upstream's scheme, host or port changed: enter the egress token or header values again (or set egress type none)")
+		}
+		return s.seal(srv.ID, &srv.Egress, sealed), nil
 	})
+}
+
+// origin is scheme://host:port of an upstream URL.
+func origin(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw
+	}
+	port := u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	return u.Scheme + "://" + strings.ToLower(u.Hostname()) + ":" + port
+}
+
+// keepsStoredSecret reports whether eg reuses a stored secret value.
+func keepsStoredSecret(eg *domain.Egress) bool {
+	if eg.Type == domain.EgressBearer && eg.Token == "" && eg.TokenSet {
+		return true
+	}
+	for _, h := range eg.Headers {
+		if eg.Type == domain.EgressHeaders && h.Value == "" && h.ValueSet {
+			return true
+		}
+	}
+	return false
 }
 
 // ToggleServer enables or disables a server.
 func (s *Service) ToggleServer(ctx context.Context, p *domain.Principal, id string, enabled bool, ifVersion *int64) (*ServerView, error) {
-	return s.modify(ctx, p, id, ifVersion, ActionServerToggle, func(pol *authz.Policy, srv *domain.Server, sealed *postgres.SealedEgress) (*postgres.SealedEgress, error) {
-		if err := s.authorize(ctx, p, pol, srv, domain.PermToggle, ActionServerToggle); err != nil {
-			return nil, err
-		}
+	return s.modify(ctx, p, id, ifVersion, ActionServerToggle, domain.PermToggle, func(_ *authz.Policy, srv *domain.Server, sealed *postgres.SealedEgress) (*postgres.SealedEgress, error) {
 		srv.Enabled = enabled
 		return sealed, nil
 	})
 }
 
-// modify runs one read-modify-write of a server under its row lock.
-func (s *Service) modify(ctx context.Context, p *domain.Principal, id string, ifVersion *int64, action string,
+// modify runs one read-modify-write of a server under its row lock: the
+// caller must hold perm on the server (checked, and a refusal audited,
+// before anything else, the version included), then change may apply and
+// check more.
+func (s *Service) modify(ctx context.Context, p *domain.Principal, id string, ifVersion *int64, action string, perm domain.Permission,
 	change func(*authz.Policy, *domain.Server, *postgres.SealedEgress) (*postgres.SealedEgress, error)) (*ServerView, error) {
 	if !validID(id) {
 		return nil, notFoundServer
@@ -377,12 +446,11 @@ func (s *Service) modify(ctx context.Context, p *domain.Principal, id string, if
 		}
 		b := *srv
 		before = &b
-		if !pol.Permissions(authz.Ref(srv.Path, srv.DisplayName)).Has(authz.Read) {
-			return notFoundServer
+		if err := s.authorize(ctx, p, pol, srv, perm, action); err != nil {
+			return err
 		}
 		if ifVersion != nil && *ifVersion != srv.Version {
-			return &domain.Error{Code: domain.EPRECONDITION,
-				Message: fmt.Sprintf("the server was changed by someone else (version %d, you sent %d); reload it and try again", srv.Version, *ifVersion)}
+			return stale(srv.Version, *ifVersion)
 		}
 		newSealed, err := change(pol, srv, sealed)
 		if err != nil {
@@ -414,6 +482,11 @@ func (s *Service) modify(ctx context.Context, p *domain.Principal, id string, if
 	return &ServerView{after, pol.Permissions(authz.Ref(after.Path, after.DisplayName))}, nil
 }
 
+func stale(have, sent int64) error {
+	return &domain.Error{Code: domain.EPRECONDITION,
+		Message: fmt.Sprintf("the server was changed by someone else (version %d, you sent %d); reload it and try again", have, sent)}
+}
+
 // DeleteServer removes a server from the catalog; it needs register, the
 // permission to change what the catalog holds.
 func (s *Service) DeleteServer(ctx context.Context, p *domain.Principal, id string, ifVersion *int64) error {
@@ -431,8 +504,7 @@ func (s *Service) DeleteServer(ctx context.Context, p *domain.Principal, id stri
 			return err
 		}
 		if ifVersion != nil && *ifVersion != srv.Version {
-			return &domain.Error{Code: domain.EPRECONDITION,
-				Message: fmt.Sprintf("the server was changed by someone else (version %d, you sent %d); reload it and try again", srv.Version, *ifVersion)}
+			return stale(srv.Version, *ifVersion)
 		}
 		if err := s.servers.Delete(ctx, tx, id); err != nil {
 			return err
@@ -497,11 +569,8 @@ func storedHeader(stored *postgres.SealedEgress, name string) []byte {
 	return nil
 }
 
-// checkServer validates srv, including where its upstream URL points.
-func (s *Service) checkServer(ctx context.Context, srv *domain.Server) error {
-	if err := domain.ValidateServer(srv); err != nil {
-		return err
-	}
+// checkUpstream checks where srv's upstream URL points and normalises it.
+func (s *Service) checkUpstream(ctx context.Context, srv *domain.Server) error {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	u, err := netguard.CheckURL(ctx, srv.UpstreamURL, s.guard)
@@ -515,7 +584,7 @@ func (s *Service) checkServer(ctx context.Context, srv *domain.Server) error {
 // seal turns eg's plaintext secrets into their stored form; secrets left
 // empty keep their stored sealed value. The additional data binds each
 // ciphertext to its server and field, so rows cannot swap secrets.
-func (s *Service) seal(id string, eg *domain.Egress, stored *postgres.SealedEgress) (*postgres.SealedEgress, error) {
+func (s *Service) seal(id string, eg *domain.Egress, stored *postgres.SealedEgress) *postgres.SealedEgress {
 	out := &postgres.SealedEgress{Type: eg.Type}
 	switch eg.Type {
 	case domain.EgressBearer:
@@ -535,7 +604,7 @@ func (s *Service) seal(id string, eg *domain.Egress, stored *postgres.SealedEgre
 			out.Headers = append(out.Headers, sh)
 		}
 	}
-	return out, nil
+	return out
 }
 
 func tokenAAD(id string) []byte { return []byte("server:" + id + ":egress_token") }

@@ -88,8 +88,7 @@ func NewHolder(ctx context.Context, db *postgres.DB, conventions bool, log *slog
 // Current returns the current snapshot.
 func (h *Holder) Current() *Snapshot { return h.cur.Load() }
 
-// Reload reads the registry and installs the result unless a newer
-// snapshot is already in place.
+// Reload reads the registry and installs the result.
 func (h *Holder) Reload(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -120,31 +119,42 @@ func (h *Holder) Reload(ctx context.Context) error {
 	if err != nil {
 		return domain.Unavailable("registry", err)
 	}
+	// Loads are serialised and each reads the latest committed state, so
+	// the last load is the newest, even when the counter went backwards
+	// (a database restored from a backup).
 	if snap != nil {
-		if cur := h.cur.Load(); cur == nil || snap.Version > cur.Version {
-			h.cur.Store(snap)
-		}
+		h.cur.Store(snap)
 	}
 	return nil
 }
 
 // Watch follows other replicas' changes until ctx ends: it listens on the
 // registry channel and also compares versions every interval, reloading
-// when either says the registry moved.
+// when either says the registry moved. A failed reload is retried soon,
+// not at the next interval.
 func (h *Holder) Watch(ctx context.Context, interval time.Duration) {
 	notified := make(chan struct{}, 1)
-	go h.listen(ctx, notified)
+	listening := make(chan struct{})
+	go func() {
+		defer close(listening)
+		h.listen(ctx, notified)
+	}()
+	defer func() { <-listening }()
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	var retry <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-notified:
 		case <-t.C:
+		case <-retry:
 		}
+		retry = nil
 		if err := h.Reload(ctx); err != nil && ctx.Err() == nil {
 			h.log.Warn("registry reload failed", "error", err)
+			retry = time.After(250 * time.Millisecond)
 		}
 	}
 }
@@ -159,11 +169,15 @@ func (h *Holder) listen(ctx context.Context, notified chan<- struct{}) {
 		default:
 		}
 	}
-	backoff := 100 * time.Millisecond
+	const minBackoff = 100 * time.Millisecond
+	backoff := minBackoff
 	for ctx.Err() == nil {
-		err := h.listenOnce(ctx, signal)
+		connected, err := h.listenOnce(ctx, signal)
 		if ctx.Err() != nil {
 			return
+		}
+		if connected {
+			backoff = minBackoff
 		}
 		h.log.Warn("registry listener reconnecting", "error", err, "in", backoff)
 		select {
@@ -175,25 +189,25 @@ func (h *Holder) listen(ctx context.Context, notified chan<- struct{}) {
 	}
 }
 
-func (h *Holder) listenOnce(ctx context.Context, signal func()) error {
+func (h *Holder) listenOnce(ctx context.Context, signal func()) (connected bool, err error) {
 	conn, err := h.db.Pool.Acquire(ctx)
 	if err != nil {
-		return err
+		return false, err
 	}
 	// A connection in LISTEN must not go back to the pool for others.
 	pc := conn.Hijack()
 	defer pc.Close(context.WithoutCancel(ctx))
 	if _, err := pc.Exec(ctx, "LISTEN "+postgres.RegistryChannel); err != nil {
-		return err
+		return false, err
 	}
 	signal()
 	for {
 		n, err := pc.WaitForNotification(ctx)
 		if err != nil {
-			return err
+			return true, err
 		}
 		if v, err := strconv.ParseInt(n.Payload, 10, 64); err == nil {
-			if cur := h.cur.Load(); cur != nil && v <= cur.Version {
+			if cur := h.cur.Load(); cur != nil && v == cur.Version {
 				continue // our own write, already loaded
 			}
 		}
