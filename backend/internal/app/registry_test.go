@@ -1071,3 +1071,36 @@ func TestRefusalsComeFirstAndAreAudited(t *testing.T) {
 		t.Errorf("denials audited: %v, want %v", got, want)
 	}
 }
+
+// TestAdminsCannotRemoveTheirOwnAdmin: an admin by mapping cannot make a
+// change to scopes or mappings that takes admin away from themselves.
+func TestAdminsCannotRemoveTheirOwnAdmin(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	root := signedInAdmin(t, a)
+	root.Do(http.MethodPut, "/api/mappings/ops", map[string]any{"scopes": []string{"mcp:registry:admin"}})
+	ops := userIn(t, a, root, "opal", "ops")
+	for _, tc := range []struct {
+		method, path string
+		body         any
+		header       []string
+	}{
+		{"DELETE", "/api/mappings/ops", nil, nil},
+		{"PUT", "/api/mappings/ops", map[string]any{"scopes": []string{}}, nil},
+		{"POST", "/api/scopes.yml?replace=true", "group_mappings:\n  other: [x]\n", []string{"Content-Type", "application/yaml"}},
+	} {
+		if r := ops.Do(tc.method, tc.path, tc.body, tc.header...); r.Status != 409 {
+			t.Errorf("%s %s: %d %s", tc.method, tc.path, r.Status, r.Body)
+		}
+	}
+	// Nothing changed, and a member of mcp-admin can still make the change.
+	if r := ops.Do(http.MethodGet, "/api/mappings/ops", nil); r.Status != 200 {
+		t.Fatalf("mapping after refusals: %d", r.Status)
+	}
+	if r := root.Do(http.MethodDelete, "/api/mappings/ops", nil); r.Status != 204 {
+		t.Fatalf("root removes the mapping: %d %s", r.Status, r.Body)
+	}
+	if r := ops.Do(http.MethodGet, "/api/scopes", nil); r.Status != 403 {
+		t.Fatalf("ops after losing admin: %d", r.Status)
+	}
+}

@@ -147,8 +147,11 @@ func (s *server) listAudit(c *gin.Context) {
 			err := w.Write([]string{strconv.FormatInt(e.ID, 10), e.OccurredAt.Format(time.RFC3339Nano), csvCell(e.Action),
 				e.Outcome, csvCell(e.Actor), csvCell(e.AuthMethod), csvCell(e.TargetType), csvCell(e.Target), e.ClientIP,
 				csvCell(e.UserAgent), csvCell(e.RequestID), csvCell(string(details))})
+			if err != nil {
+				return err
+			}
 			w.Flush()
-			return err
+			return w.Error() // the client went away
 		}
 	}
 	c.Status(http.StatusOK)

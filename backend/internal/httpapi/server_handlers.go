@@ -282,11 +282,12 @@ func (s *server) ifMatch(c *gin.Context) (*int64, bool) {
 	if h == "" || h == "*" {
 		return nil, true
 	}
-	// Clients send back the one ETag they hold; the first one counts.
+	// Clients send back the one ETag they hold; the first one counts. Weak
+	// tags never match: If-Match compares strongly (RFC 9110).
 	tag, _, _ := strings.Cut(h, ",")
-	tag = strings.TrimPrefix(strings.TrimSpace(tag), "W/")
+	tag = strings.TrimSpace(tag)
 	v, err := strconv.ParseInt(strings.Trim(tag, `"`), 10, 64)
-	if err != nil || v <= 0 {
+	if err != nil || v <= 0 || strings.HasPrefix(tag, "W/") {
 		writeError(c, s.Log, domain.Errorf(domain.EPRECONDITION, "If-Match must hold the server's ETag, e.g. \"3\""))
 		return nil, false
 	}

@@ -28,6 +28,27 @@ func (s *Service) RequireAdmin(ctx context.Context, p *domain.Principal, route s
 	return s.requireAdmin(ctx, p, "admin.access", "route", route)
 }
 
+// commitAccess finishes a change of scopes or mappings inside its
+// transaction: it refuses a change that would take registry admin away
+// from the admin making it (members of mcp-admin always keep it, but an
+// admin by mapping could lock themselves out), then bumps the version.
+func (s *Service) commitAccess(ctx context.Context, tx pgx.Tx, p *domain.Principal) error {
+	scopes, err := s.scopes.List(ctx, tx)
+	if err != nil {
+		return err
+	}
+	mappings, err := s.scopes.Mappings(ctx, tx)
+	if err != nil {
+		return err
+	}
+	if !authz.NewCatalog(scopes, mappings, s.snap.conventions).Policy(p.Groups).Admin() {
+		return &domain.Error{Code: domain.ECONFLICT,
+			Message: "this change would take registry admin away from you; make it from an account in " + domain.AdminGroup}
+	}
+	_, err = s.scopes.BumpVersion(ctx, tx)
+	return err
+}
+
 // ListScopes returns the built-in scopes, then the defined ones in order.
 func (s *Service) ListScopes(ctx context.Context, p *domain.Principal) ([]domain.Scope, error) {
 	if err := s.requireAdmin(ctx, p, "scope.list", "scope", ""); err != nil {
@@ -81,8 +102,7 @@ func (s *Service) PutScope(ctx context.Context, p *domain.Principal, sc domain.S
 		if created, err = s.scopes.Put(ctx, tx, &sc); err != nil {
 			return err
 		}
-		_, err = s.scopes.BumpVersion(ctx, tx)
-		return err
+		return s.commitAccess(ctx, tx, p)
 	})
 	if err != nil {
 		return sc, false, err
@@ -114,8 +134,7 @@ func (s *Service) DeleteScope(ctx context.Context, p *domain.Principal, name str
 		if err := s.scopes.Delete(ctx, tx, name); err != nil {
 			return err
 		}
-		_, err = s.scopes.BumpVersion(ctx, tx)
-		return err
+		return s.commitAccess(ctx, tx, p)
 	})
 	if err != nil {
 		return err
@@ -170,8 +189,7 @@ func (s *Service) PutMapping(ctx context.Context, p *domain.Principal, m domain.
 		if err := s.scopes.PutMapping(ctx, tx, m); err != nil {
 			return err
 		}
-		_, err := s.scopes.BumpVersion(ctx, tx)
-		return err
+		return s.commitAccess(ctx, tx, p)
 	})
 	if err != nil {
 		return err
@@ -199,8 +217,7 @@ func (s *Service) DeleteMapping(ctx context.Context, p *domain.Principal, group 
 		if err := s.scopes.DeleteMapping(ctx, tx, group); err != nil {
 			return err
 		}
-		_, err = s.scopes.BumpVersion(ctx, tx)
-		return err
+		return s.commitAccess(ctx, tx, p)
 	})
 	if err != nil {
 		return err
@@ -246,8 +263,7 @@ func (s *Service) Import(ctx context.Context, p *domain.Principal, f *scopesyml.
 				return err
 			}
 		}
-		_, err := s.scopes.BumpVersion(ctx, tx)
-		return err
+		return s.commitAccess(ctx, tx, p)
 	})
 	if err != nil {
 		return nil, err
