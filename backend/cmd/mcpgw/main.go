@@ -220,6 +220,25 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
+// openMigrated opens a small pool for a command and brings the schema up
+// to date.
+func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (*postgres.DB, error) {
+	db, err := postgres.Open(ctx, cfg.DatabaseURL, 4)
+	if err != nil {
+		return nil, err
+	}
+	m, err := postgres.NewMigrator(db, log)
+	if err == nil {
+		err = m.Up()
+		_ = m.Close()
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // adminEnv is what the admin commands need: the user service, on a
 // migrated database, with Redis so that ending sessions works.
 func adminEnv(ctx context.Context) (*auth.UserService, func(), error) {
@@ -236,17 +255,8 @@ func adminEnv(ctx context.Context) (*auth.UserService, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, 4)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
-		return nil, nil, err
-	}
-	m, err := postgres.NewMigrator(db, log)
-	if err == nil {
-		err = m.Up()
-		_ = m.Close()
-	}
-	if err != nil {
-		db.Close()
 		return nil, nil, err
 	}
 	rdb, err := redisstore.Open(ctx, cfg.RedisURL)

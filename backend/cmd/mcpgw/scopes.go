@@ -10,7 +10,6 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/audit"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
-	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/registry"
 	"github.com/mcpgw/mcpgw/backend/internal/scopesyml"
 	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
@@ -26,19 +25,11 @@ func registryEnv(ctx context.Context) (*registry.Service, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	db, err := postgres.Open(ctx, cfg.DatabaseURL, 4)
+	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
 		return nil, nil, err
 	}
-	m, err := postgres.NewMigrator(db, log)
-	if err == nil {
-		err = m.Up()
-		_ = m.Close()
-	}
-	var holder *registry.Holder
-	if err == nil {
-		holder, err = registry.NewHolder(ctx, db, cfg.GroupConventions, log)
-	}
+	holder, err := registry.NewHolder(ctx, db, cfg.GroupConventions, log)
 	if err != nil {
 		db.Close()
 		return nil, nil, err
