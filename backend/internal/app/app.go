@@ -24,6 +24,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/httpapi"
 	"github.com/mcpgw/mcpgw/backend/internal/netguard"
+	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
 	"github.com/mcpgw/mcpgw/backend/internal/registry"
@@ -48,13 +49,19 @@ type Options struct {
 
 // App is a running mcpgw instance.
 type App struct {
-	cfg      *config.Config
-	log      *slog.Logger
-	DB       *postgres.DB
-	Redis    *redis.Client
-	Audit    *audit.Writer
-	Auth     *auth.Service
-	Users    *auth.UserService
+	cfg    *config.Config
+	log    *slog.Logger
+	DB     *postgres.DB
+	Redis  *redis.Client
+	Audit  *audit.Writer
+	Auth   *auth.Service
+	Users  *auth.UserService
+	Tokens *auth.TokenService
+	// Bearer resolves bearer tokens: the gateway's own and identity
+	// providers'.
+	Bearer *auth.Bearer
+	// OIDC signs browsers in through identity providers.
+	OIDC     *auth.OIDCLogin
 	Registry *registry.Service
 	handler  http.Handler
 	draining atomic.Bool
@@ -132,6 +139,26 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
+	// Client secrets get their own throttle key space: failures must not
+	// count against (or for) password sign-ins.
+	clientThrottle := redisstore.NewThrottle(a.Redis, cfg.RedisKeyPrefix+"client:", secret)
+	if a.Tokens, err = auth.NewTokenService(ctx, a.DB, box, clientThrottle, secret, a.Audit, a.log, auth.TokenOptions{
+		Issuer: cfg.PublicURL.String(), Lifetime: cfg.TokenLifetime, StateCacheTTL: cfg.TokenStateCacheTTL, Leeway: cfg.TokenClockSkew, Now: opts.Now,
+		Throttle: redisstore.ThrottleLimits{
+			PerUser: cfg.ServiceAccountMaxFailures, PerIP: cfg.LoginMaxFailuresPerIP, Window: cfg.LoginThrottleWindow,
+		},
+	}); err != nil {
+		return nil, err
+	}
+	a.Users.ForgetTokensWith(a.Tokens.ForgetUser)
+	providers, err := newProviders(cfg, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	a.OIDC = auth.NewOIDCLogin(a.Auth, providers, redisstore.NewOIDCFlows(a.Redis, cfg.RedisKeyPrefix, secret), cfg.OIDCLoginTimeout)
+	a.Bearer = auth.NewBearer(a.Tokens, providers, a.Audit, a.log, reg, auth.BearerOptions{
+		MaxTokenBytes: cfg.TokenMaxBytes, CacheSize: cfg.VerifiedTokenCache, Now: opts.Now,
+	})
 	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box,
 		Guard: netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}, Audit: a.Audit, Log: a.log})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
@@ -145,6 +172,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		Auth:    a.Auth,
 		Users:   a.Users,
 		Catalog: a.Registry,
+		Tokens:  a.Tokens,
+		Bearer:  a.Bearer,
+		IdP:     a.OIDC,
 		Checks: []httpapi.Check{
 			{Name: "postgres", Ping: a.DB.Ping},
 			{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
@@ -159,18 +189,38 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		Log:      a.log,
 		Registry: reg,
 		Options: httpapi.Options{
-			CookieName:     cfg.SessionCookieName,
-			SecureCookies:  cfg.SecureCookies(),
-			PublicOrigin:   cfg.PublicOrigin(),
-			SessionMaxAge:  int(cfg.SessionMaxAge.Seconds()),
-			MaxBodyBytes:   cfg.MaxBodyBytes,
-			TrustedProxies: cfg.TrustedProxies,
+			CookieName:       cfg.SessionCookieName,
+			SecureCookies:    cfg.SecureCookies(),
+			PublicOrigin:     cfg.PublicOrigin(),
+			SessionMaxAge:    int(cfg.SessionMaxAge.Seconds()),
+			MaxBodyBytes:     cfg.MaxBodyBytes,
+			TrustedProxies:   cfg.TrustedProxies,
+			OIDCLoginTimeout: cfg.OIDCLoginTimeout,
 		},
 	})
 	if err != nil {
 		return nil, err
 	}
 	return a, nil
+}
+
+// newProviders builds the configured identity providers. Nothing is fetched
+// from them here: an unreachable provider must not stop the gateway, so
+// discovery and keys are fetched on first use.
+func newProviders(cfg *config.Config, now func() time.Time) (*auth.Providers, error) {
+	client := &http.Client{Timeout: cfg.IdPHTTPTimeout}
+	ps := make([]*oidc.Provider, 0, len(cfg.Providers))
+	for _, pc := range cfg.Providers {
+		p, err := oidc.NewProvider(pc, oidc.ProviderOptions{
+			HTTPClient: client, RedirectURL: cfg.PublicURL.String() + "/oauth2/callback/" + pc.ID,
+			RefetchCooldown: cfg.JWKSRefetchCooldown, Leeway: cfg.TokenClockSkew, Now: now,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("identity provider %s: %w", pc.ID, err)
+		}
+		ps = append(ps, p)
+	}
+	return auth.NewProviders(ps), nil
 }
 
 // prepareSchema migrates, or checks that someone else did.

@@ -138,34 +138,12 @@ func (s *Service) Login(ctx context.Context, username, password string, previous
 	if err := s.throttle.Succeeded(ctx, username, ri.ClientIP); err != nil {
 		s.log.WarnContext(ctx, "could not reset sign-in throttle", "error", err)
 	}
-	if previous != nil {
-		_ = s.sessions.Delete(ctx, previous.ID, previous.UserID)
+	sess, err := s.startSession(ctx, user, domain.AuthMethodLocal, "", previous)
+	if errors.Is(err, errChangedDuringSignIn) {
+		return nil, s.refuse(ctx, user.Username, user.ID, "changed_during_sign_in")
 	}
-
-	now := s.now()
-	sess := &domain.Session{
-		ID:         randomToken(sessionIDBytes),
-		UserID:     user.ID,
-		Username:   user.Username,
-		AuthMethod: domain.AuthMethodLocal,
-		Groups:     user.Groups,
-		CSRFToken:  randomToken(32),
-		CreatedAt:  now,
-		LastSeenAt: now,
-		ExpiresAt:  now.Add(s.policy.MaxAge),
-		ClientIP:   ri.ClientIP,
-		UserAgent:  domain.SafeText(ri.UserAgent, 512),
-	}
-	if err := s.sessions.Create(ctx, sess, s.policy.IdleTimeout); err != nil {
+	if err != nil {
 		s.logins.WithLabelValues("error").Inc()
-		return nil, err
-	}
-	// The password was checked against a snapshot of the user. A disable,
-	// password change or group change that committed since then must win:
-	// it either shows up in this re-read, or committed after it and then
-	// ends every session of the user, this new one included.
-	if err := s.recheck(ctx, user); err != nil {
-		_ = s.sessions.Delete(ctx, sess.ID, user.ID)
 		return nil, err
 	}
 	if rehash {
@@ -173,7 +151,7 @@ func (s *Service) Login(ctx context.Context, username, password string, previous
 			_, _ = s.users.ReplacePasswordHash(ctx, s.db.Pool, user.ID, user.PasswordHash, h)
 		}
 	}
-	if err := s.users.RecordLogin(ctx, s.db.Pool, user.ID, now); err != nil {
+	if err := s.users.RecordLogin(ctx, s.db.Pool, user.ID, sess.CreatedAt); err != nil {
 		s.log.WarnContext(ctx, "could not record last sign-in time", "user_id", user.ID, "error", err)
 	}
 	s.logins.WithLabelValues("success").Inc()
@@ -185,19 +163,59 @@ func (s *Service) Login(ctx context.Context, username, password string, previous
 	return sess, nil
 }
 
-// recheck refuses a sign-in whose user changed while the password was being
-// checked.
+// errChangedDuringSignIn refuses a sign-in whose user was disabled or
+// changed while it was being checked.
+var errChangedDuringSignIn = errors.New("user changed during sign-in")
+
+// startSession creates a new session for user, who has just proven who they
+// are, and ends previous, the session the browser already had: a session id
+// never survives a sign-in.
+func (s *Service) startSession(ctx context.Context, user *domain.User, method, provider string, previous *domain.Session) (*domain.Session, error) {
+	if previous != nil {
+		_ = s.sessions.Delete(ctx, previous.ID, previous.UserID)
+	}
+	ri := domain.RequestInfoFrom(ctx)
+	now := s.now()
+	sess := &domain.Session{
+		ID:         randomToken(sessionIDBytes),
+		UserID:     user.ID,
+		Username:   user.Username,
+		AuthMethod: method,
+		Provider:   provider,
+		Groups:     user.Groups,
+		CSRFToken:  randomToken(32),
+		CreatedAt:  now,
+		LastSeenAt: now,
+		ExpiresAt:  now.Add(s.policy.MaxAge),
+		ClientIP:   ri.ClientIP,
+		UserAgent:  domain.SafeText(ri.UserAgent, 512),
+	}
+	if err := s.sessions.Create(ctx, sess, s.policy.IdleTimeout); err != nil {
+		return nil, err
+	}
+	// The user was checked against a snapshot. A disable, password change
+	// or group change that committed since then must win: it either shows
+	// up in this re-read, or committed after it and then ends every session
+	// of the user, this new one included.
+	if err := s.recheck(ctx, user); err != nil {
+		_ = s.sessions.Delete(ctx, sess.ID, user.ID)
+		return nil, err
+	}
+	return sess, nil
+}
+
+// recheck reports errChangedDuringSignIn when the user changed since was
+// was read.
 func (s *Service) recheck(ctx context.Context, was *domain.User) error {
 	now, err := s.users.Get(ctx, s.db.Pool, was.ID)
 	if err != nil {
 		if errors.Is(err, domain.ErrNotFound) {
-			return s.refuse(ctx, was.Username, was.ID, "changed_during_sign_in")
+			return errChangedDuringSignIn
 		}
-		s.logins.WithLabelValues("error").Inc()
 		return domain.Unavailable("user store", err)
 	}
 	if now.Disabled || now.PasswordHash != was.PasswordHash || !slices.Equal(now.Groups, was.Groups) {
-		return s.refuse(ctx, was.Username, was.ID, "changed_during_sign_in")
+		return errChangedDuringSignIn
 	}
 	return nil
 }

@@ -25,6 +25,23 @@ type UserService struct {
 	hasher   *Hasher
 	audit    Auditor
 	log      *slog.Logger
+	// forget, when set, drops what this replica remembers of a user's
+	// personal access tokens (TokenService.ForgetUser).
+	forget func(userID int64)
+}
+
+// ForgetTokensWith makes every change that ends a user's sessions also call
+// forget, so the change reaches the user's personal access tokens at once
+// on this replica (other replicas: within TOKEN_STATE_CACHE_TTL).
+func (s *UserService) ForgetTokensWith(forget func(userID int64)) { s.forget = forget }
+
+// endSessions ends every session of the user and forgets their tokens'
+// cached state.
+func (s *UserService) endSessions(ctx context.Context, userID int64) (int, error) {
+	if s.forget != nil {
+		s.forget(userID)
+	}
+	return s.sessions.DeleteUser(ctx, userID)
 }
 
 // NewUserService wires the user service.
@@ -195,7 +212,7 @@ func (s *UserService) UpdateUser(ctx context.Context, actor *domain.Principal, i
 		return nil, err
 	}
 	if endSessions {
-		n, err := s.sessions.DeleteUser(ctx, u.ID)
+		n, err := s.endSessions(ctx, u.ID)
 		if err != nil {
 			// The change is committed; say so rather than pretend it failed.
 			s.log.ErrorContext(ctx, "user changed but sessions could not be ended", "user_id", u.ID, "error", err)
@@ -258,7 +275,7 @@ func (s *UserService) DeleteUser(ctx context.Context, actor *domain.Principal, i
 	// The deletion is committed: it is recorded whatever happens next.
 	s.record(ctx, actor, domain.ActionUserDelete, u, map[string]any{"before": map[string]any{
 		"username": u.Username, "groups": u.Groups, "auth_source": u.AuthSource, "disabled": u.Disabled}})
-	if _, err := s.sessions.DeleteUser(ctx, id); err != nil {
+	if _, err := s.endSessions(ctx, id); err != nil {
 		s.log.ErrorContext(ctx, "user deleted but sessions could not be ended", "user_id", id, "error", err)
 		return err
 	}
@@ -338,7 +355,7 @@ func (s *UserService) DeleteGroup(ctx context.Context, actor *domain.Principal, 
 	// behind still carries the deleted group.
 	var failed error
 	for _, id := range members {
-		if _, err := s.sessions.DeleteUser(ctx, id); err != nil {
+		if _, err := s.endSessions(ctx, id); err != nil {
 			s.log.ErrorContext(ctx, "group deleted but a member's sessions could not be ended", "user_id", id, "error", err)
 			failed = err
 		}

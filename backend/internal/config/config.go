@@ -17,6 +17,7 @@ import (
 
 	"golang.org/x/net/idna"
 
+	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
 )
 
@@ -54,6 +55,18 @@ type Config struct {
 	PasswordHashIterations    uint32
 	PasswordHashParallelism   uint8
 	PasswordHashMaxConcurrent int
+	TokenLifetime             time.Duration
+	TokenStateCacheTTL        time.Duration
+	ServiceAccountMaxFailures int
+
+	// Identity providers (resolved; see providers.go)
+	Providers           []oidc.ProviderConfig
+	JWKSRefetchCooldown time.Duration
+	TokenMaxBytes       int
+	TokenClockSkew      time.Duration
+	IdPHTTPTimeout      time.Duration
+	OIDCLoginTimeout    time.Duration
+	VerifiedTokenCache  int
 
 	// Registry
 	EncryptionKey          []byte   // nil: derived from SECRET_KEY
@@ -154,6 +167,32 @@ func options() []option {
 			set: func(c *Config, v string) error { return setIntAs(&c.PasswordHashParallelism, v, 1, 64) }},
 		{name: "PASSWORD_HASH_MAX_CONCURRENT", def: "4", help: "Most password hashes computed at once; bounds the memory a burst of sign-ins can take.",
 			set: func(c *Config, v string) error { return setInt(&c.PasswordHashMaxConcurrent, v, 1, 1024) }},
+		{name: "TOKEN_LIFETIME", def: "1h", help: "Lifetime of the access tokens the gateway issues to service accounts (POST /oauth2/token).",
+			set: func(c *Config, v string) error { return setDuration(&c.TokenLifetime, v, time.Minute, 24*time.Hour) }},
+		{name: "TOKEN_STATE_CACHE_TTL", def: "30s", help: "How long a replica trusts what it read about a service account, personal access token or signing key: the longest a revocation takes to reach every replica (at most 60s).",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.TokenStateCacheTTL, v, 100*time.Millisecond, time.Minute)
+			}},
+		{name: "SERVICE_ACCOUNT_MAX_FAILURES", def: "10", help: "Failed client-credentials attempts allowed per client id per throttle window (LOGIN_THROTTLE_WINDOW_SECONDS) before 429; per client IP, LOGIN_MAX_FAILURES_PER_IP applies.",
+			set: func(c *Config, v string) error { return setInt(&c.ServiceAccountMaxFailures, v, 1, 1_000_000) }},
+
+		{help: "Identity providers (browser sign-in and bearer tokens; see README \"Identity providers\")"},
+		{name: "OIDC_PROVIDERS", def: "", help: "Comma-separated ids of the identity providers to offer (e.g. cognito,okta,entra,keycloak,corp); each is configured by OIDC_<ID>_* variables, listed at the end of this file.",
+			set: func(c *Config, v string) error { return nil }}, // read by loadProviders
+		{name: "OIDC_PROVIDERS_FILE", def: "", help: "Optional YAML file with more providers (providers: [{id, type, client_id, client_secret_file, issuer, ...}]).",
+			set: func(c *Config, v string) error { return nil }}, // read by loadProviders
+		{name: "JWKS_REFETCH_COOLDOWN", def: "60s", help: "A token signed with an unknown key id refetches the provider's JWKS at most once per this interval.",
+			set: func(c *Config, v string) error { return setDuration(&c.JWKSRefetchCooldown, v, time.Second, time.Hour) }},
+		{name: "TOKEN_MAX_BYTES", def: "16384", help: "Longest bearer token accepted; longer ones are refused before any parsing.",
+			set: func(c *Config, v string) error { return setInt(&c.TokenMaxBytes, v, 1024, 1<<20) }},
+		{name: "TOKEN_CLOCK_SKEW", def: "30s", help: "Clock skew tolerated on exp and nbf of tokens (at most 60s).",
+			set: func(c *Config, v string) error { return setDuration(&c.TokenClockSkew, v, time.Second, time.Minute) }},
+		{name: "IDP_HTTP_TIMEOUT", def: "10s", help: "Timeout of each request to an identity provider (discovery, JWKS, token endpoint).",
+			set: func(c *Config, v string) error { return setDuration(&c.IdPHTTPTimeout, v, time.Second, 5*time.Minute) }},
+		{name: "OIDC_LOGIN_TIMEOUT", def: "10m", help: "How long a browser may take at the identity provider between leaving and coming back.",
+			set: func(c *Config, v string) error { return setDuration(&c.OIDCLoginTimeout, v, 30*time.Second, time.Hour) }},
+		{name: "VERIFIED_TOKEN_CACHE_SIZE", def: "10000", help: "Identity-provider tokens remembered as verified (until they expire, at most 5 minutes), so repeat requests skip the signature check; 0 disables.",
+			set: func(c *Config, v string) error { return setInt(&c.VerifiedTokenCache, v, 0, 10_000_000) }},
 
 		{help: "Registry and permissions"},
 		{name: "ENCRYPTION_KEY", def: "", secret: true, help: "32-byte key (base64 or hex, e.g. `openssl rand -base64 32`) sealing stored egress credentials with AES-256-GCM; empty derives one from SECRET_KEY. The same on every replica.",
@@ -203,6 +242,9 @@ func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, err
 	}
 	if len(errs) == 0 && c.SessionIdleTimeout > c.SessionMaxAge {
 		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT_SECONDS: must not exceed SESSION_MAX_AGE_SECONDS"))
+	}
+	if len(errs) == 0 {
+		errs = append(errs, loadProviders(c, lookup, readFile)...)
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
@@ -266,6 +308,7 @@ func (c *Config) LogValue() slog.Value {
 		slog.Int("encryption_keys_previous", len(c.EncryptionKeysPrevious)),
 		slog.Bool("group_conventions", c.GroupConventions),
 		slog.Bool("upstream_allow_link_local", c.UpstreamAllowLinkLocal),
+		slog.Any("identity_providers", providerIDs(c.Providers)),
 	)
 }
 
@@ -302,6 +345,7 @@ func EnvExample() string {
 		}
 		fmt.Fprintf(&b, "# %s\n%s=%s\n", help, o.name, o.def)
 	}
+	b.WriteString(providersExample())
 	return b.String()
 }
 
@@ -481,4 +525,12 @@ func setBool(dst *bool, v string) error {
 	}
 	*dst = b
 	return nil
+}
+
+func providerIDs(ps []oidc.ProviderConfig) []string {
+	ids := make([]string, len(ps))
+	for i, p := range ps {
+		ids[i] = p.ID
+	}
+	return ids
 }

@@ -16,8 +16,10 @@ const (
 
 // Audit actions.
 const (
-	ActionLogin        = "auth.login"
-	ActionLogout       = "auth.logout"
+	ActionLogin  = "auth.login"
+	ActionLogout = "auth.logout"
+	// ActionTokenRefused is a bearer token that did not verify.
+	ActionTokenRefused = "auth.token_refused"
 	ActionUserCreate   = "user.create"
 	ActionUserUpdate   = "user.update"
 	ActionUserPassword = "user.password_change"

@@ -28,6 +28,7 @@ type User struct {
 	DisplayName  string
 	Email        string
 	AuthSource   string // AuthSourceLocal or an identity provider's name
+	Subject      string // the identity provider's subject (sub); "" for local users
 	Disabled     bool
 	Groups       []string // sorted group names
 	PasswordHash string   // never leaves the auth and postgres packages

@@ -56,6 +56,7 @@ func auditEventFrom(e *domain.AuditEvent) AuditEvent {
 //	@Description	Newest first, filtered, one page at a time; format=ndjson or format=csv streams every matching event as a download instead (limit and cursor then ignored).
 //	@ID				listAudit
 //	@Tags			audit
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Param			actor		query	string	false	"Username of the actor"
 //	@Param			action		query	string	false	"Action, e.g. server.update; a trailing dot matches a prefix (server.)"

@@ -76,6 +76,7 @@ func (s *server) logout(c *gin.Context) {
 //	@Description	The signed-in principal's user context (seed 001): username, groups, scopes, is_admin, can_modify_servers, the servers they may see with what they may do on each, how they authenticated, and for browser sessions the CSRF token and when the session ends.
 //	@ID				getMe
 //	@Tags			auth
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Produce		json
 //	@Success		200	{object}	Me

@@ -25,3 +25,6 @@ package httpapi
 // @in                         header
 // @name                       X-CSRF-Token
 // @description                The session's CSRF token; required with the session cookie on POST, PUT, PATCH and DELETE.
+
+// @securityDefinitions.bearerauth BearerToken
+// @description                    A bearer token in Authorization (or X-Authorization, seed 002): a gateway token from POST /oauth2/token, a personal access token (mcpgw_pat_...), or an access token of a configured identity provider. Bearer requests need no CSRF token.

@@ -33,8 +33,13 @@ type Me struct {
 	Username string `json:"username" example:"admin"`
 	// Groups the principal belongs to, sorted.
 	Groups []string `json:"groups"`
-	// How the principal authenticated: local (password).
-	AuthMethod string `json:"auth_method" example:"local"`
+	// How the principal authenticated: local (password), oidc (browser
+	// sign-in through an identity provider), idp_token (a provider's access
+	// token), service_account (a gateway token from client credentials) or
+	// pat (a personal access token).
+	AuthMethod string `json:"auth_method" example:"local" enums:"local,oidc,idp_token,service_account,pat"`
+	// The identity provider that vouched for the principal (oidc, idp_token).
+	Provider string `json:"provider,omitempty" example:"okta" validate:"optional"`
 	// Holds the registry admin scope (members of mcp-admin always do).
 	IsAdmin bool `json:"is_admin"`
 	// Every scope the principal holds, from group mappings and group-name conventions.
@@ -55,7 +60,7 @@ type Me struct {
 } //	@name	Me
 
 func meFrom(p *domain.Principal, uc *registry.UserContext) Me {
-	m := Me{Username: p.Username, Groups: nonNil(p.Groups), AuthMethod: p.AuthMethod, IsAdmin: uc.IsAdmin,
+	m := Me{Username: p.Username, Groups: nonNil(p.Groups), AuthMethod: p.AuthMethod, Provider: p.Provider, IsAdmin: uc.IsAdmin,
 		Scopes: nonNil(uc.Scopes), CanModifyServers: uc.CanModifyServers, CanRegisterServers: uc.CanRegister,
 		AccessibleServers: make([]string, len(uc.Servers)), ServerPermissions: make(map[string][]string, len(uc.Servers))}
 	for i, sa := range uc.Servers {

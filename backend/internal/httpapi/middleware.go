@@ -26,6 +26,9 @@ import (
 const (
 	principalKey = "mcpgw.principal"
 	authErrorKey = "mcpgw.auth_error"
+	// bearerKey marks a request that presented a bearer token, whose
+	// refusal says so in WWW-Authenticate (RFC 6750).
+	bearerKey = "mcpgw.bearer"
 )
 
 func principalOf(c *gin.Context) *domain.Principal {
@@ -210,8 +213,11 @@ func (s *server) textOnly(c *gin.Context) {
 }
 
 // authenticate identifies the caller, when credentials are present:
-//  1. a bearer token (X-Authorization, else Authorization) wins; browsers
-//     never send one by themselves, so such requests need no CSRF token;
+//  1. a bearer token wins: X-Authorization when present (seed 002: then
+//     Authorization is meant for the upstream server), else Authorization;
+//     browsers never send one by themselves, so such requests need no CSRF
+//     token. Seed 002's X-User-Pool-Id, X-Client-Id and X-Region, when
+//     sent, must name the provider that issued it;
 //  2. otherwise the session cookie.
 //
 // Absent credentials leave the request anonymous; requireAuth decides. Bad
@@ -223,11 +229,15 @@ func (s *server) authenticate(c *gin.Context) {
 		p   *domain.Principal
 		err error
 	)
-	if token, ok := bearerToken(c.Request); ok {
-		if s.Bearer == nil {
+	if token, presented := bearerToken(c.Request); presented {
+		c.Set(bearerKey, true)
+		switch {
+		case token == "":
+			err = domain.Errorf(domain.EUNAUTHORIZED, "X-Authorization must be \"Bearer <token>\"")
+		case s.Bearer == nil:
 			err = domain.Errorf(domain.EUNAUTHORIZED, "bearer tokens are not accepted here")
-		} else {
-			p, err = s.Bearer.AuthenticateBearer(ctx, token)
+		default:
+			p, err = s.Bearer.AuthenticateBearer(ctx, token, tokenHint(c.Request))
 		}
 	} else if cookie, cerr := c.Request.Cookie(s.Options.CookieName); cerr == nil && cookie.Value != "" {
 		p, err = s.Auth.Authenticate(ctx, cookie.Value)
@@ -245,16 +255,33 @@ func (s *server) authenticate(c *gin.Context) {
 	c.Next()
 }
 
-func bearerToken(r *http.Request) (string, bool) {
-	h := r.Header.Get("X-Authorization")
-	if h == "" {
-		h = r.Header.Get("Authorization")
+// bearerToken returns the request's bearer token and whether it presented
+// one. An X-Authorization header that is not "Bearer <token>" presents an
+// empty (refused) token rather than falling back to other credentials; an
+// Authorization header of another scheme presents nothing.
+func bearerToken(r *http.Request) (token string, presented bool) {
+	if h := r.Header.Get("X-Authorization"); h != "" {
+		t, _ := parseBearer(h)
+		return t, true
 	}
+	return parseBearer(r.Header.Get("Authorization"))
+}
+
+func parseBearer(h string) (string, bool) {
 	scheme, token, ok := strings.Cut(h, " ")
 	if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(token) == "" {
 		return "", false
 	}
 	return strings.TrimSpace(token), true
+}
+
+// tokenHint reads seed 002's provider headers.
+func tokenHint(r *http.Request) domain.TokenHint {
+	return domain.TokenHint{
+		UserPoolID: r.Header.Get("X-User-Pool-Id"),
+		ClientID:   r.Header.Get("X-Client-Id"),
+		Region:     r.Header.Get("X-Region"),
+	}
 }
 
 // requireAuth answers 401 unless authenticate identified the caller. A
@@ -270,6 +297,11 @@ func (s *server) requireAuth(c *gin.Context) {
 	var err error = domain.ErrUnauthorized
 	if v, ok := c.Get(authErrorKey); ok {
 		err = v.(error)
+	}
+	if c.GetBool(bearerKey) {
+		c.Header("WWW-Authenticate", `Bearer realm="mcpgw", error="invalid_token"`)
+	} else {
+		c.Header("WWW-Authenticate", `Bearer realm="mcpgw"`)
 	}
 	writeError(c, s.Log, err)
 }

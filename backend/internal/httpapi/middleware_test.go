@@ -36,11 +36,11 @@ func testRouter(t *testing.T, d Deps) http.Handler {
 	return r
 }
 
-// stubBearer stands in for the token validation of a later issue: it knows
-// one token.
+// stubBearer stands in for token validation (auth.Bearer, tested with
+// real tokens in the app package): it knows one token.
 type stubBearer struct{}
 
-func (stubBearer) AuthenticateBearer(_ context.Context, token string) (*domain.Principal, error) {
+func (stubBearer) AuthenticateBearer(_ context.Context, token string, _ domain.TokenHint) (*domain.Principal, error) {
 	if token != "good-token" {
 		return nil, domain.Errorf(domain.EUNAUTHORIZED, "invalid bearer token")
 	}

@@ -128,6 +128,7 @@ func catchAll(c *gin.Context, name string) string {
 //	@Summary	List scopes
 //	@ID			listScopes
 //	@Tags		access
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Produce	json
 //	@Success	200	{object}	ScopeList
@@ -153,6 +154,7 @@ func (s *server) listScopes(c *gin.Context) {
 //	@Description	Defined scopes, the built-in registry scopes, and seed 004's mcp:server:{name}:{permission} and mcp:server:{name}:tool:{tool}:execute names.
 //	@ID				getScope
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Param			name	path	string	true	"Scope name (may contain slashes)"
 //	@Produce		json
@@ -176,6 +178,7 @@ func (s *server) getScope(c *gin.Context) {
 //	@Description	Sets the scope's description and rules. Built-in names cannot be used. Takes effect for every request at once, on every replica within a second.
 //	@ID				putScope
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			name	path	string			true	"Scope name (may contain slashes)"
 //	@Param			body	body	PutScopeRequest	true	"The scope's rules"
@@ -218,6 +221,7 @@ func (s *server) putScope(c *gin.Context) {
 //	@Description	Mappings that name the scope stay; an undefined scope grants nothing.
 //	@ID				deleteScope
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			name	path	string	true	"Scope name (may contain slashes)"
 //	@Success		204
@@ -240,6 +244,7 @@ func (s *server) deleteScope(c *gin.Context) {
 //	@Description	Explicit mappings. Group-name conventions (mcp-user, mcp-server-{name}, ...) apply on top unless GROUP_CONVENTIONS is false; mcp-admin is always registry admin.
 //	@ID				listMappings
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Produce		json
 //	@Success		200	{object}	MappingList
@@ -264,6 +269,7 @@ func (s *server) listMappings(c *gin.Context) {
 //	@Summary	Get a group's mapping
 //	@ID			getMapping
 //	@Tags		access
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Param		group	path	string	true	"Group name (may contain slashes)"
 //	@Produce	json
@@ -287,6 +293,7 @@ func (s *server) getMapping(c *gin.Context) {
 //	@Description	Replaces the list of scopes the group's members hold. The group need not exist locally: identity providers report groups by name or object id.
 //	@ID				putMapping
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			group	path	string				true	"Group name (may contain slashes)"
 //	@Param			body	body	PutMappingRequest	true	"The scopes"
@@ -321,6 +328,7 @@ func (s *server) putMapping(c *gin.Context) {
 //	@Summary	Remove a group's mapping
 //	@ID			deleteMapping
 //	@Tags		access
+//	@Security	BearerToken
 //	@Security	SessionCookie || CSRFToken
 //	@Param		group	path	string	true	"Group name (may contain slashes)"
 //	@Success	204
@@ -342,6 +350,7 @@ func (s *server) deleteMapping(c *gin.Context) {
 //	@Description	Every defined scope and mapping in the scopes.yml format of the Python gateway (UI-Scopes, group_mappings, server scopes). Built-in scopes are not included.
 //	@ID				exportScopes
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Produce		application/yaml
 //	@Success		200	{string}	string	"scopes.yml"
@@ -369,6 +378,7 @@ func (s *server) exportScopes(c *gin.Context) {
 //	@Description	Reads a scopes.yml (UI-Scopes, group_mappings, server scopes). By default scopes and mappings in the file are added or overwrite those of the same name; with replace=true everything defined before is removed first. All or nothing: a bad file changes nothing and the error names the place in the file.
 //	@ID				importScopes
 //	@Tags			access
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			replace	query	bool	false	"Remove every defined scope and mapping first"
 //	@Param			body	body	string	true	"scopes.yml"

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
@@ -24,9 +25,11 @@ type AuthService interface {
 	Logout(ctx context.Context, p *domain.Principal) error
 }
 
-// BearerAuthenticator resolves an Authorization bearer token to a principal.
+// BearerAuthenticator resolves a bearer token (and what the request says
+// about its provider) to a principal. A refused token is an EUNAUTHORIZED
+// error.
 type BearerAuthenticator interface {
-	AuthenticateBearer(ctx context.Context, token string) (*domain.Principal, error)
+	AuthenticateBearer(ctx context.Context, token string, hint domain.TokenHint) (*domain.Principal, error)
 }
 
 // UserService manages users and groups.
@@ -82,16 +85,24 @@ type Options struct {
 	SessionMaxAge  int    // seconds; the cookie's Max-Age
 	MaxBodyBytes   int64
 	TrustedProxies []string
+	// OIDCLoginTimeout is how long a browser may stay at an identity
+	// provider during sign-in.
+	OIDCLoginTimeout time.Duration
 }
 
 // Deps is everything the HTTP layer calls.
 type Deps struct {
 	Auth   AuthService
 	Bearer BearerAuthenticator // nil: bearer tokens are refused
-	Users  UserService
+	// IdP signs browsers in through identity providers; nil: none.
+	IdP   IdentityProviders
+	Users UserService
 	// Catalog is the registry: servers, scopes, mappings, audit.
 	Catalog RegistryService
-	Checks  []Check
+	// Tokens is the gateway's own credentials: service accounts, personal
+	// access tokens, signing keys.
+	Tokens TokenService
+	Checks []Check
 	// Frontend is the built dashboard (index.html and assets/).
 	Frontend fs.FS
 	Log      *slog.Logger
@@ -153,6 +164,7 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		api.POST("/auth/login", s.sameOrigin, s.login)
 		api.POST("/auth/logout", s.requireAuth, s.requireCSRF, s.logout)
 		api.GET("/auth/me", s.requireAuth, s.me)
+		api.GET("/auth/providers", s.listProviders)
 
 		// The registry: authenticated → CSRF-checked; each operation then
 		// asks the evaluator about the server it touches, so lists show
@@ -193,6 +205,14 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		admin.PATCH("/groups/*name", s.updateGroup)
 		admin.DELETE("/groups/*name", s.deleteGroup)
 	}
+	s.tokenRoutes(r, api)
+
+	// Browser sign-in through identity providers: never cached, and the
+	// caller identified, so a sign-in ends the session the browser had.
+	// Failures redirect to the sign-in page rather than answer JSON.
+	idp := r.Group("/oauth2", s.noStore, s.authenticate)
+	idp.GET("/login/:provider", s.oidcLogin)
+	idp.GET("/callback/:provider", s.oidcCallback)
 
 	r.NoMethod(func(c *gin.Context) {
 		writeError(c, s.Log, domain.Errorf("method_not_allowed", "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))

@@ -17,6 +17,7 @@ import (
 //	@Description	The servers the caller may see, filtered and sorted, one page at a time. q searches display name, path, description, tags and tool names.
 //	@ID				listServers
 //	@Tags			servers
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Param			q		query	string	false	"Search text"
 //	@Param			tag		query	[]string	false	"Only servers with all of these tags"	collectionFormat(multi)
@@ -76,6 +77,7 @@ func (s *server) listServers(c *gin.Context) {
 //	@Description	Needs the register permission for the new path. The upstream URL must be http(s) without user info; link-local and cloud-metadata addresses are refused (also when the host name resolves there). Egress secrets are stored encrypted and never returned.
 //	@ID				createServer
 //	@Tags			servers
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			body	body	CreateServerRequest	true	"The server"
 //	@Accept			json
@@ -111,6 +113,7 @@ func (s *server) createServer(c *gin.Context) {
 //	@Summary	Get a server
 //	@ID			getServer
 //	@Tags		servers
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Param		id	path	string	true	"Server id"	format(uuid)
 //	@Produce	json
@@ -135,6 +138,7 @@ func (s *server) getServer(c *gin.Context) {
 //	@Description	Changes the fields present in the body; needs edit on the server (and register for a new path). With If-Match, the update applies only if the server is still at that version, otherwise 412. Egress token or header values left out are kept.
 //	@ID				updateServer
 //	@Tags			servers
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			id			path	string				true	"Server id"	format(uuid)
 //	@Param			If-Match	header	string				false	"ETag (version) the change is based on"
@@ -178,6 +182,7 @@ func (s *server) updateServer(c *gin.Context) {
 //	@Description	Needs the toggle permission on the server. A disabled server's proxy path answers 503.
 //	@ID				toggleServer
 //	@Tags			servers
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			id			path	string			true	"Server id"	format(uuid)
 //	@Param			If-Match	header	string			false	"ETag (version) the change is based on"
@@ -223,6 +228,7 @@ func (s *server) toggleServer(c *gin.Context) {
 //	@Description	Needs the register permission on the server. Its tools go with it.
 //	@ID				deleteServer
 //	@Tags			servers
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			id			path	string	true	"Server id"	format(uuid)
 //	@Param			If-Match	header	string	false	"ETag (version) the deletion is based on"
@@ -250,6 +256,7 @@ func (s *server) deleteServer(c *gin.Context) {
 //	@Description	The tools the health checks found on the server, with their input schemas and definition-change flags.
 //	@ID				listServerTools
 //	@Tags			servers
+//	@Security		BearerToken
 //	@Security		SessionCookie
 //	@Param			id	path	string	true	"Server id"	format(uuid)
 //	@Produce		json

@@ -15,6 +15,7 @@ import (
 //	@Summary	List users
 //	@ID			listUsers
 //	@Tags		users
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Produce	json
 //	@Success	200	{object}	UserList
@@ -40,6 +41,7 @@ func (s *server) listUsers(c *gin.Context) {
 //	@Description	Creates a user who signs in with a password. Groups that do not exist yet are created; membership of mcp-admin makes the user an administrator.
 //	@ID				createUser
 //	@Tags			users
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			body	body	CreateUserRequest	true	"The new user"
 //	@Accept			json
@@ -74,6 +76,7 @@ func (s *server) createUser(c *gin.Context) {
 //	@Summary	Get a user
 //	@ID			getUser
 //	@Tags		users
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Param		id	path	int	true	"User id"
 //	@Produce	json
@@ -101,6 +104,7 @@ func (s *server) getUser(c *gin.Context) {
 //	@Description	Changes the fields present in the body. Disabling a user, setting a new password or changing the groups ends all of the user's sessions immediately. Administrators cannot disable themselves or leave mcp-admin.
 //	@ID				updateUser
 //	@Tags			users
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			id		path	int					true	"User id"
 //	@Param			body	body	UpdateUserRequest	true	"Fields to change"
@@ -140,6 +144,7 @@ func (s *server) updateUser(c *gin.Context) {
 //	@Summary	List groups
 //	@ID			listGroups
 //	@Tags		users
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Produce	json
 //	@Success	200	{object}	GroupList
@@ -165,6 +170,7 @@ func (s *server) listGroups(c *gin.Context) {
 //	@Description	Removes the user and their memberships and ends their sessions. Nobody can delete themselves.
 //	@ID				deleteUser
 //	@Tags			users
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			id	path	int	true	"User id"
 //	@Success		204
@@ -194,6 +200,7 @@ func groupFrom(g *domain.Group) Group {
 //	@Summary	Get a group and its members
 //	@ID			getGroup
 //	@Tags		users
+//	@Security	BearerToken
 //	@Security	SessionCookie
 //	@Param		name	path	string	true	"Group name (may contain slashes)"
 //	@Produce	json
@@ -217,6 +224,7 @@ func (s *server) getGroup(c *gin.Context) {
 //	@Description	A local group; map it to scopes with PUT /api/mappings/{group}, or name it by seed 004's conventions (mcp-server-{name}, -toggle, -edit, -admin, -tool-{tool}).
 //	@ID				createGroup
 //	@Tags			users
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			body	body	CreateGroupRequest	true	"The group"
 //	@Accept			json
@@ -247,6 +255,7 @@ func (s *server) createGroup(c *gin.Context) {
 //	@Summary	Update a group's description
 //	@ID			updateGroup
 //	@Tags		users
+//	@Security	BearerToken
 //	@Security	SessionCookie || CSRFToken
 //	@Param		name	path	string				true	"Group name (may contain slashes)"
 //	@Param		body	body	UpdateGroupRequest	true	"Fields to change"
@@ -288,6 +297,7 @@ func (s *server) updateGroup(c *gin.Context) {
 //	@Description	Removes the group and its memberships; its members' sessions end. mcp-admin cannot be deleted. A mapping for the group name stays (identity providers may still report the group).
 //	@ID				deleteGroup
 //	@Tags			users
+//	@Security		BearerToken
 //	@Security		SessionCookie || CSRFToken
 //	@Param			name	path	string	true	"Group name (may contain slashes)"
 //	@Success		204

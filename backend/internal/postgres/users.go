@@ -15,14 +15,14 @@ type Users struct{}
 
 // userColumns is selected by every user query, in scanUser's order; groups
 // come aggregated, sorted, from user_groups.
-const userColumns = `u.id, u.username, u.display_name, u.email, u.auth_source, u.disabled,
+const userColumns = `u.id, u.username, u.display_name, u.email, u.auth_source, coalesce(u.subject, ''), u.disabled,
 	coalesce(u.password_hash, ''), u.created_at, u.updated_at, u.last_login_at,
 	coalesce((SELECT array_agg(g.name ORDER BY g.name) FROM user_groups ug JOIN groups g ON g.id = ug.group_id
 	          WHERE ug.user_id = u.id), '{}')`
 
 func scanUser(row pgx.Row) (*domain.User, error) {
 	var u domain.User
-	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.AuthSource, &u.Disabled,
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.Email, &u.AuthSource, &u.Subject, &u.Disabled,
 		&u.PasswordHash, &u.CreatedAt, &u.UpdatedAt, &u.LastLoginAt, &u.Groups)
 	if err != nil {
 		return nil, err
@@ -32,15 +32,18 @@ func scanUser(row pgx.Row) (*domain.User, error) {
 
 // Create inserts u (without groups) and sets its ID and timestamps.
 func (Users) Create(ctx context.Context, q Querier, u *domain.User) error {
-	var hash *string
+	var hash, subject *string
 	if u.PasswordHash != "" {
 		hash = &u.PasswordHash
 	}
+	if u.Subject != "" {
+		subject = &u.Subject
+	}
 	err := q.QueryRow(ctx, `
-		INSERT INTO users (username, display_name, email, auth_source, password_hash, disabled)
-		VALUES ($1, $2, $3, $4, $5, $6)
+		INSERT INTO users (username, display_name, email, auth_source, subject, password_hash, disabled)
+		VALUES ($1, $2, $3, $4, $5, $6, $7)
 		RETURNING id, created_at, updated_at`,
-		u.Username, u.DisplayName, u.Email, u.AuthSource, hash, u.Disabled,
+		u.Username, u.DisplayName, u.Email, u.AuthSource, subject, hash, u.Disabled,
 	).Scan(&u.ID, &u.CreatedAt, &u.UpdatedAt)
 	if isUniqueViolation(err) {
 		return &domain.Error{Code: domain.ECONFLICT, Field: "username", Message: fmt.Sprintf("a user named %q already exists", u.Username)}
@@ -65,6 +68,21 @@ func (Users) GetForUpdate(ctx context.Context, q Querier, id int64) (*domain.Use
 func (Users) GetByUsername(ctx context.Context, q Querier, username string) (*domain.User, error) {
 	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE lower(u.username) = lower($1)`, username))
 	return u, notFound(err, "user")
+}
+
+// GetBySubjectForUpdate returns the user an identity provider knows by
+// subject, locking the row until q's transaction ends.
+func (Users) GetBySubjectForUpdate(ctx context.Context, q Querier, source, subject string) (*domain.User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.auth_source = $1 AND u.subject = $2 FOR UPDATE OF u`, source, subject))
+	return u, notFound(err, "user")
+}
+
+// UsernameTaken reports whether a user of that name exists, ignoring case.
+func (Users) UsernameTaken(ctx context.Context, q Querier, username string) (bool, error) {
+	var taken bool
+	err := q.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE lower(username) = lower($1))`, username).Scan(&taken)
+	return taken, err
 }
 
 // List returns every user, ordered by username.
@@ -127,8 +145,17 @@ func (Users) RecordLogin(ctx context.Context, q Querier, id int64, at time.Time)
 
 // SetGroups makes the user a member of exactly the named groups, creating
 // groups that do not exist yet.
-func (Users) SetGroups(ctx context.Context, q Querier, userID int64, groups []string) error {
-	if _, err := (Groups{}).Ensure(ctx, q, groups, domain.AuthSourceLocal); err != nil {
+func (u Users) SetGroups(ctx context.Context, q Querier, userID int64, groups []string) error {
+	return u.SetGroupsFrom(ctx, q, userID, groups, domain.AuthSourceLocal)
+}
+
+// SetGroupsFrom is SetGroups for groups reported by source (an identity
+// provider), which is recorded on the groups it creates.
+func (Users) SetGroupsFrom(ctx context.Context, q Querier, userID int64, groups []string, source string) error {
+	if groups == nil {
+		groups = []string{} // nil would be NULL, and "= ANY(NULL)" matches nothing
+	}
+	if _, err := (Groups{}).Ensure(ctx, q, groups, source); err != nil {
 		return err
 	}
 	if _, err := q.Exec(ctx, `

@@ -4,6 +4,26 @@
  */
 
 export interface paths {
+    "/.well-known/jwks.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The gateway's public signing keys
+         * @description JSON Web Key Set with the keys gateway-issued access tokens may be signed with: the active key and replaced keys whose tokens may still be alive.
+         */
+        get: operations["getJWKS"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -76,6 +96,26 @@ export interface paths {
          * @description The signed-in principal's user context (seed 001): username, groups, scopes, is_admin, can_modify_servers, the servers they may see with what they may do on each, how they authenticated, and for browser sessions the CSRF token and when the session ends.
          */
         get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/providers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Identity providers for the sign-in page
+         * @description The configured identity providers, each with the URL that starts a browser sign-in with it. Public: the sign-in page shows one button per provider.
+         */
+        get: operations["listAuthProviders"];
         put?: never;
         post?: never;
         delete?: never;
@@ -327,6 +367,173 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/service-accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List service accounts */
+        get: operations["listServiceAccounts"];
+        put?: never;
+        /**
+         * Create a service account
+         * @description Creates an account for the client-credentials grant at POST /oauth2/token. The client secret is in this answer only: it is stored hashed and cannot be shown again (rotate it to get a new one).
+         */
+        post: operations["createServiceAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-accounts/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Get a service account */
+        get: operations["getServiceAccount"];
+        put?: never;
+        post?: never;
+        /**
+         * Delete a service account
+         * @description Its tokens stop working within TOKEN_STATE_CACHE_TTL on every replica.
+         */
+        delete: operations["deleteServiceAccount"];
+        options?: never;
+        head?: never;
+        /**
+         * Update a service account
+         * @description Changes the fields present in the body. Disabling the account, expiring it or changing its groups applies to tokens already issued, within TOKEN_STATE_CACHE_TTL on every replica.
+         */
+        patch: operations["updateServiceAccount"];
+        trace?: never;
+    };
+    "/api/service-accounts/{id}/revoke-tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revoke a service account's tokens
+         * @description Every token issued to the account so far stops working, within TOKEN_STATE_CACHE_TTL on every replica; the account may get new ones.
+         */
+        post: operations["revokeServiceAccountTokens"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/service-accounts/{id}/secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate a service account's client secret
+         * @description The old secret stops working at once; the new one is in this answer only. Tokens already issued stay valid until they expire or are revoked.
+         */
+        post: operations["rotateServiceAccountSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/signing-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List token signing keys */
+        get: operations["listSigningKeys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/signing-keys/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Rotate the token signing key
+         * @description A new key signs new tokens at once; the previous key stays published and accepted until every token it signed has expired.
+         */
+        post: operations["rotateSigningKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List personal access tokens
+         * @description The caller's own tokens, newest first, revoked and expired ones included. Administrators may pass user_id, or all=true for everyone's. The tokens themselves are never returned.
+         */
+        get: operations["listAccessTokens"];
+        put?: never;
+        /**
+         * Create a personal access token
+         * @description Creates a token that acts as the caller, with the caller's permissions at the time of each request. The token is in this answer only: it is stored hashed and cannot be shown again. Only a user signed in to the dashboard may create tokens (not a token or a service account).
+         */
+        post: operations["createAccessToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/tokens/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a personal access token
+         * @description The owner or an administrator may revoke a token; it stops working within TOKEN_STATE_CACHE_TTL on every replica.
+         */
+        delete: operations["revokeAccessToken"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/users": {
         parameters: {
             query?: never;
@@ -413,6 +620,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/oauth2/callback/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Finish signing in with an identity provider
+         * @description The provider sends the browser here. The state must be one this gateway issued, unused, for this provider and this browser; the code is exchanged with the PKCE verifier; the ID token's signature, issuer, audience, expiry and nonce are checked. Then the user is provisioned with the groups of this sign-in, a new session cookie is set and the browser goes to the path it asked for. Any failure sets no cookie and redirects to /login?error=<reason> (state, idp_error, token_exchange, invalid_token, groups_overage, account_disabled, unavailable); every outcome is audited.
+         */
+        get: operations["oidcCallback"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/login/{provider}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Start signing in with an identity provider
+         * @description Redirects the browser to the provider (authorization code flow with PKCE S256, state and nonce). next is where to land afterwards: only a same-origin path is honoured, anything else lands on /. An unknown or unreachable provider redirects to /login?error=....
+         */
+        get: operations["oidcLogin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/oauth2/token": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Get an access token (client credentials)
+         * @description OAuth 2 client-credentials grant for service accounts. Authenticate with HTTP Basic (client_secret_basic) or with client_id and client_secret in the body (client_secret_post), not both. The token is a JWT (ES256, typ at+jwt) whose issuer and audience are the gateway's public URL; send it as "Authorization: Bearer <token>". Failed attempts are throttled per client id and per client IP.
+         */
+        post: operations["issueToken"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/readyz": {
         parameters: {
             query?: never;
@@ -437,6 +704,32 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccessToken: {
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at?: string;
+            /** @example 1 */
+            id: number;
+            /** Format: date-time */
+            last_used_at?: string;
+            /** @example laptop CLI */
+            name: string;
+            /**
+             * @description The token's first characters, to tell tokens apart.
+             * @example mcpgw_pat_Ab3dEf
+             */
+            prefix: string;
+            /** Format: date-time */
+            revoked_at?: string;
+            /** @example 1 */
+            user_id: number;
+            /** @example alice */
+            username: string;
+        };
+        AccessTokenList: {
+            items: components["schemas"]["AccessToken"][];
+        };
         AuditEvent: {
             /** @example server.update */
             action: string;
@@ -471,6 +764,14 @@ export interface components {
             /** @description Pass as cursor to get older events; absent on the last page. */
             next_cursor?: string;
         };
+        CreateAccessTokenRequest: {
+            /** Format: date-time */
+            expires_at?: string;
+            /** @example 90 */
+            expires_in_days?: number;
+            /** @example laptop CLI */
+            name: string;
+        };
         CreateGroupRequest: {
             description?: string;
             /** @example mcp-server-currenttime-toggle */
@@ -495,6 +796,14 @@ export interface components {
             /** @example http://10.0.0.5:8000/mcp */
             upstream_url: string;
         };
+        CreateServiceAccountRequest: {
+            description?: string;
+            /** Format: date-time */
+            expires_at?: string;
+            groups?: string[];
+            /** @example ci-deployer */
+            name: string;
+        };
         CreateUserRequest: {
             /** @example Alice Example */
             display_name?: string;
@@ -508,6 +817,14 @@ export interface components {
             password: string;
             /** @example alice */
             username: string;
+        };
+        CreatedAccessToken: {
+            access_token: components["schemas"]["AccessToken"];
+            /**
+             * @description Send as "Authorization: Bearer <token>".
+             * @example mcpgw_pat_Ab3dEf...
+             */
+            token: string;
         };
         EgressHeaderInput: {
             /** @example X-Api-Key */
@@ -604,6 +921,22 @@ export interface components {
             replaced: boolean;
             scopes: number;
         };
+        JWK: {
+            /** @example ES256 */
+            alg: string;
+            /** @example P-256 */
+            crv: string;
+            kid: string;
+            /** @example EC */
+            kty: string;
+            /** @example sig */
+            use: string;
+            x: string;
+            y: string;
+        };
+        JWKS: {
+            keys: components["schemas"]["JWK"][];
+        };
         LoginRequest: {
             /** @example correct horse battery staple */
             password: string;
@@ -625,10 +958,14 @@ export interface components {
             /** @description Paths of the servers the principal may see. */
             accessible_servers: string[];
             /**
-             * @description How the principal authenticated: local (password).
+             * @description How the principal authenticated: local (password), oidc (browser
+             *     sign-in through an identity provider), idp_token (a provider's access
+             *     token), service_account (a gateway token from client credentials) or
+             *     pat (a personal access token).
              * @example local
+             * @enum {string}
              */
-            auth_method: string;
+            auth_method: "local" | "oidc" | "idp_token" | "service_account" | "pat";
             /** @description May toggle or edit at least one server: the dashboard shows those controls. */
             can_modify_servers: boolean;
             /** @description May register new servers (for some path). */
@@ -642,6 +979,11 @@ export interface components {
             groups: string[];
             /** @description Holds the registry admin scope (members of mcp-admin always do). */
             is_admin: boolean;
+            /**
+             * @description The identity provider that vouched for the principal (oidc, idp_token).
+             * @example okta
+             */
+            provider?: string;
             /** @description Every scope the principal holds, from group mappings and group-name conventions. */
             scopes: string[];
             /** @description Per server path: what the principal may do with it. */
@@ -655,6 +997,14 @@ export interface components {
             session_expires_at?: string;
             /** @example admin */
             username: string;
+        };
+        OAuthError: {
+            /**
+             * @example invalid_client
+             * @enum {string}
+             */
+            error: "invalid_request" | "invalid_client" | "unsupported_grant_type" | "temporarily_unavailable" | "server_error";
+            error_description?: string;
         };
         PutMappingRequest: {
             scopes: string[];
@@ -765,8 +1115,75 @@ export interface components {
             /** @description Pass as cursor to get the next page; absent on the last page. */
             next_cursor?: string;
         };
+        ServiceAccount: {
+            /**
+             * @description The client_id of the client-credentials grant.
+             * @example mcpgw-sa-3f2a9c0d1e4b5a6f7e8d
+             */
+            client_id: string;
+            /** Format: date-time */
+            created_at: string;
+            created_by: string;
+            description: string;
+            disabled: boolean;
+            /** Format: date-time */
+            expires_at?: string;
+            /** @description Groups decide what the account may do, as for users. */
+            groups: string[];
+            /** @example 1 */
+            id: number;
+            /** Format: date-time */
+            last_used_at?: string;
+            /** @example ci-deployer */
+            name: string;
+            /**
+             * Format: date-time
+             * @description Tokens issued before this instant are refused.
+             */
+            tokens_not_before?: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        ServiceAccountCredentials: {
+            /** @example mcpgw-sa-3f2a9c0d1e4b5a6f7e8d */
+            client_id: string;
+            client_secret: string;
+            service_account: components["schemas"]["ServiceAccount"];
+        };
+        ServiceAccountList: {
+            items: components["schemas"]["ServiceAccount"][];
+        };
+        SigningKey: {
+            /** Format: date-time */
+            activated_at?: string;
+            /** @description The key new tokens are signed with. */
+            active: boolean;
+            /** @example ES256 */
+            alg: string;
+            /** Format: date-time */
+            created_at: string;
+            kid: string;
+            /**
+             * Format: date-time
+             * @description When a replaced key stops being published and accepted.
+             */
+            retired_at?: string;
+        };
+        SigningKeyList: {
+            items: components["schemas"]["SigningKey"][];
+        };
         ToggleRequest: {
             enabled: boolean;
+        };
+        TokenResponse: {
+            access_token: string;
+            /**
+             * @description Seconds until the token expires.
+             * @example 3600
+             */
+            expires_in: number;
+            /** @example Bearer */
+            token_type: string;
         };
         Tool: {
             annotations?: Record<string, never>;
@@ -805,6 +1222,16 @@ export interface components {
             transport?: "streamable-http" | "sse";
             upstream_url?: string;
         };
+        UpdateServiceAccountRequest: {
+            description?: string;
+            disabled?: boolean;
+            /**
+             * Format: date-time
+             * @description An RFC 3339 time, or null for no expiry.
+             */
+            expires_at?: string;
+            groups?: string[];
+        };
         UpdateUserRequest: {
             /** @description Disabling a user ends all of their sessions at once. */
             disabled?: boolean;
@@ -842,6 +1269,25 @@ export interface components {
         UserList: {
             items: components["schemas"]["User"][];
         };
+        "httpapi.ProviderInfo": {
+            /** @example Okta */
+            display_name: string;
+            /** @example okta */
+            id: string;
+            /**
+             * @description LoginURL starts the sign-in; add ?next=/path to come back there.
+             * @example /oauth2/login/okta
+             */
+            login_url: string;
+            /**
+             * @example okta
+             * @enum {string}
+             */
+            type: "cognito" | "okta" | "entra" | "keycloak" | "generic";
+        };
+        "httpapi.ProviderList": {
+            providers: components["schemas"]["httpapi.ProviderInfo"][];
+        };
     };
     responses: never;
     parameters: never;
@@ -851,6 +1297,35 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getJWKS: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JWKS"];
+                };
+            };
+            /** @description Postgres is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listAudit: {
         parameters: {
             query?: {
@@ -1095,6 +1570,26 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAuthProviders: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["httpapi.ProviderList"];
                 };
             };
         };
@@ -2407,6 +2902,649 @@ export interface operations {
             };
         };
     };
+    listServiceAccounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The new account */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateServiceAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountCredentials"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Name taken */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is missing or invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    getServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccount"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such service account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    deleteServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such service account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    updateServiceAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        /** @description Fields to change */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["UpdateServiceAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccount"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such service account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeServiceAccountTokens: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccount"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such service account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rotateServiceAccountSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Service account id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ServiceAccountCredentials"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such service account */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listSigningKeys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKeyList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    rotateSigningKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SigningKey"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listAccessTokens: {
+        parameters: {
+            query?: {
+                /** @description Another user's tokens (administrators) */
+                user_id?: number;
+                /** @description Every user's tokens (administrators) */
+                all?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccessTokenList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A query parameter is invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    createAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The new token */
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CreateAccessTokenRequest"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreatedAccessToken"];
+                };
+            };
+            /** @description Malformed JSON */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a dashboard session, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Body is not JSON */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description A field is missing or invalid */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeAccessToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Token id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such token of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listUsers: {
         parameters: {
             query?: never;
@@ -2767,6 +3905,121 @@ export interface operations {
                 };
                 content: {
                     "text/plain": string;
+                };
+            };
+        };
+    };
+    oidcCallback: {
+        parameters: {
+            query?: {
+                /** @description Authorization code */
+                code?: string;
+                /** @description State from the sign-in's start */
+                state?: string;
+                /** @description Error code from the provider */
+                error?: string;
+                /** @description Error text from the provider */
+                error_description?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Provider id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the requested page (signed in) or to /login?error=... */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    oidcLogin: {
+        parameters: {
+            query?: {
+                /** @description Path to return to after sign-in */
+                next?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Provider id */
+                provider: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description To the provider's authorization endpoint */
+            302: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    issueToken: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Must be client_credentials | For client_secret_post | For client_secret_post */
+        requestBody?: {
+            content: {
+                "application/x-www-form-urlencoded": "client_credentials" | string;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TokenResponse"];
+                };
+            };
+            /** @description invalid_request or unsupported_grant_type */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description invalid_client: unknown client, wrong secret, or a disabled or expired account */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description Too many failed attempts; see Retry-After */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
+                };
+            };
+            /** @description A dependency is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OAuthError"];
                 };
             };
         };

@@ -1,0 +1,310 @@
+package auth
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/oidc"
+)
+
+// GatewayTokens verifies the tokens this gateway issues: JWTs of service
+// accounts (client credentials) and personal access tokens.
+type GatewayTokens interface {
+	Issuer() string
+	LooksLikePAT(raw string) bool
+	AuthenticatePAT(ctx context.Context, raw string) (*domain.Principal, error)
+	AuthenticateGatewayJWT(ctx context.Context, raw string) (*domain.Principal, error)
+}
+
+// errInvalidToken is the one answer every refused bearer token gets: what
+// was wrong goes to the audit trail and the log, never to the client.
+var errInvalidToken = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "the bearer token is invalid or expired"}
+
+// IsInvalidToken reports whether err refused a presented bearer token (as
+// opposed to a missing one, or a dependency failing).
+func IsInvalidToken(err error) bool {
+	var e *domain.Error
+	return errors.As(err, &e) && e == errInvalidToken
+}
+
+// BearerOptions tune Bearer.
+type BearerOptions struct {
+	MaxTokenBytes int // longer tokens are refused before any parsing
+	CacheSize     int // verified identity-provider tokens remembered; 0 disables
+	Now           func() time.Time
+}
+
+// Bearer resolves bearer tokens to principals: a personal access token, a
+// token this gateway issued, or an identity provider's access token,
+// chosen by the token's shape and its (unverified) issuer, then verified by
+// whoever issued it.
+type Bearer struct {
+	gateway   GatewayTokens // nil: the gateway issues no tokens
+	providers *Providers
+	audit     Auditor
+	log       *slog.Logger
+	opts      BearerOptions
+	cache     *verifiedCache
+	outcomes  *prometheus.CounterVec
+}
+
+// NewBearer wires the bearer-token authenticator.
+func NewBearer(gateway GatewayTokens, providers *Providers, audit Auditor, log *slog.Logger, reg prometheus.Registerer, o BearerOptions) *Bearer {
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.MaxTokenBytes <= 0 {
+		o.MaxTokenBytes = 16 << 10
+	}
+	b := &Bearer{
+		gateway: gateway, providers: providers, audit: audit, log: log, opts: o,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "mcpgw_auth_bearer_total", Help: "Bearer tokens presented, by kind (pat, gateway, idp, unknown) and outcome (ok, refused, error).",
+		}, []string{"kind", "outcome"}),
+	}
+	if o.CacheSize > 0 {
+		b.cache = newVerifiedCache(o.CacheSize)
+	}
+	if reg != nil {
+		reg.MustRegister(b.outcomes)
+	}
+	return b
+}
+
+// AuthenticateBearer returns the principal raw stands for. A refused token
+// is errInvalidToken (IsInvalidToken), audited; a failing dependency is
+// domain.EUNAVAILABLE.
+func (b *Bearer) AuthenticateBearer(ctx context.Context, raw string, hint domain.TokenHint) (*domain.Principal, error) {
+	kind := "unknown"
+	p, reason, err := b.authenticate(ctx, raw, hint, &kind)
+	switch {
+	case err != nil:
+		b.outcomes.WithLabelValues(kind, "error").Inc()
+		return nil, err
+	case p == nil:
+		b.outcomes.WithLabelValues(kind, "refused").Inc()
+		b.refused(ctx, kind, reason, hint)
+		return nil, errInvalidToken
+	}
+	b.outcomes.WithLabelValues(kind, "ok").Inc()
+	return p, nil
+}
+
+// authenticate returns the principal, or a nil principal and why the token
+// was refused, or an error when a dependency failed.
+func (b *Bearer) authenticate(ctx context.Context, raw string, hint domain.TokenHint, kind *string) (*domain.Principal, string, error) {
+	if len(raw) > b.opts.MaxTokenBytes {
+		return nil, "token too large", nil
+	}
+	if b.gateway != nil && b.gateway.LooksLikePAT(raw) {
+		*kind = "pat"
+		if !hint.Empty() {
+			return nil, "provider headers with a personal access token", nil
+		}
+		return b.delegate(b.gateway.AuthenticatePAT(ctx, raw))
+	}
+	// Only identity-provider tokens are ever cached, so a hit needs no
+	// look at the token's issuer (that JSON decoding is most of a hit's
+	// cost otherwise).
+	var key [sha256.Size]byte
+	if b.cache != nil {
+		key = cacheKey(raw, hint)
+		if p, ok := b.cache.get(key, b.opts.Now()); ok {
+			*kind = "idp"
+			return p, "", nil
+		}
+	}
+	iss, err := oidc.UnverifiedIssuer(raw)
+	if err != nil {
+		return nil, "malformed token", nil
+	}
+	if b.gateway != nil && iss == b.gateway.Issuer() {
+		*kind = "gateway"
+		if !hint.Empty() {
+			return nil, "provider headers with a gateway token", nil
+		}
+		return b.delegate(b.gateway.AuthenticateGatewayJWT(ctx, raw))
+	}
+	*kind = "idp"
+	candidates := b.candidates(iss, hint)
+	if len(candidates) == 0 {
+		if hint.Empty() {
+			return nil, "issuer is not a configured provider", nil
+		}
+		return nil, "provider headers name no configured provider of this issuer", nil
+	}
+	var lastErr error
+	for _, pr := range candidates {
+		claims, err := pr.VerifyAccessToken(ctx, raw)
+		if err != nil {
+			lastErr = err
+			continue
+		}
+		id, err := pr.Identity(claims)
+		if err != nil {
+			return nil, "unusable claims: " + err.Error(), nil
+		}
+		p := &domain.Principal{
+			Username: domain.SafeText(id.Username, 128), Groups: id.Groups,
+			AuthMethod: domain.AuthMethodIdPToken, Provider: pr.ID(),
+		}
+		if b.cache != nil {
+			if exp, ok := claimTime(claims["exp"]); ok {
+				if limit := b.opts.Now().Add(verifiedCacheMaxAge); exp.After(limit) {
+					exp = limit
+				}
+				b.cache.put(key, p, exp)
+			}
+		}
+		return clonePrincipal(p), "", nil
+	}
+	if domain.ErrorCode(lastErr) == domain.EUNAVAILABLE {
+		return nil, "", lastErr
+	}
+	return nil, lastErr.Error(), nil
+}
+
+// delegate sorts a gateway verifier's answer into principal, refusal or
+// failure.
+func (b *Bearer) delegate(p *domain.Principal, err error) (*domain.Principal, string, error) {
+	switch {
+	case err == nil:
+		return p, "", nil
+	case domain.ErrorCode(err) == domain.EUNAVAILABLE:
+		return nil, "", err
+	default:
+		return nil, err.Error(), nil
+	}
+}
+
+// candidates are the providers whose tokens carry iss and that match the
+// request's provider headers (seed 002's X-User-Pool-Id, X-Client-Id,
+// X-Region), when it sent any.
+func (b *Bearer) candidates(iss string, hint domain.TokenHint) []*oidc.Provider {
+	all := b.providers.ByIssuer(iss)
+	if hint.Empty() {
+		return all
+	}
+	var out []*oidc.Provider
+	for _, p := range all {
+		c := p.Config()
+		switch {
+		case hint.UserPoolID != "" && hint.UserPoolID != c.UserPoolID:
+		case hint.Region != "" && hint.Region != c.Region:
+		case hint.ClientID != "" && hint.ClientID != c.ClientID && !contains(c.Audiences, hint.ClientID):
+		default:
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func contains(list []string, v string) bool {
+	for _, s := range list {
+		if s == v {
+			return true
+		}
+	}
+	return false
+}
+
+// refused audits a refused bearer token. The token itself is never
+// recorded.
+func (b *Bearer) refused(ctx context.Context, kind, reason string, hint domain.TokenHint) {
+	b.log.InfoContext(ctx, "bearer token refused", "kind", kind, "reason", reason)
+	details := map[string]any{"kind": kind, "reason": domain.SafeText(reason, 300)}
+	if !hint.Empty() {
+		details["user_pool_id"] = domain.SafeText(hint.UserPoolID, 128)
+		details["client_id"] = domain.SafeText(hint.ClientID, 128)
+		details["region"] = domain.SafeText(hint.Region, 64)
+	}
+	b.audit.Record(ctx, domain.AuditEvent{
+		Action: domain.ActionTokenRefused, Outcome: domain.OutcomeFailure, AuthMethod: "bearer",
+		TargetType: "token", Details: details,
+	})
+}
+
+// verifiedCacheMaxAge bounds how long a verified identity-provider token is
+// trusted without checking its signature again.
+const verifiedCacheMaxAge = 5 * time.Minute
+
+// verifiedCache remembers identity-provider tokens that verified, keyed by
+// a hash of the token (and the request's provider headers), until they
+// expire: verifying a signature costs tens of microseconds, a lookup well
+// under one. When full, an arbitrary entry makes room.
+type verifiedCache struct {
+	mu      sync.RWMutex
+	max     int
+	entries map[[sha256.Size]byte]cachedPrincipal
+}
+
+type cachedPrincipal struct {
+	p   *domain.Principal
+	exp time.Time
+}
+
+func newVerifiedCache(max int) *verifiedCache {
+	return &verifiedCache{max: max, entries: make(map[[sha256.Size]byte]cachedPrincipal)}
+}
+
+func cacheKey(raw string, hint domain.TokenHint) [sha256.Size]byte {
+	h := sha256.New()
+	h.Write([]byte(raw))
+	for _, s := range []string{hint.UserPoolID, hint.ClientID, hint.Region} {
+		h.Write([]byte{0})
+		h.Write([]byte(s))
+	}
+	var k [sha256.Size]byte
+	h.Sum(k[:0])
+	return k
+}
+
+func (c *verifiedCache) get(k [sha256.Size]byte, now time.Time) (*domain.Principal, bool) {
+	c.mu.RLock()
+	e, ok := c.entries[k]
+	c.mu.RUnlock()
+	if !ok || !now.Before(e.exp) {
+		return nil, false
+	}
+	return clonePrincipal(e.p), true
+}
+
+func (c *verifiedCache) put(k [sha256.Size]byte, p *domain.Principal, exp time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if len(c.entries) >= c.max {
+		for old := range c.entries {
+			delete(c.entries, old)
+			break
+		}
+	}
+	c.entries[k] = cachedPrincipal{p: p, exp: exp}
+}
+
+// claimTime reads a NumericDate claim.
+func claimTime(v any) (time.Time, bool) {
+	switch n := v.(type) {
+	case float64:
+		return time.Unix(int64(n), 0), true
+	case json.Number:
+		if f, err := n.Float64(); err == nil {
+			return time.Unix(int64(f), 0), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// clonePrincipal copies p, so a caller cannot change what the cache holds.
+func clonePrincipal(p *domain.Principal) *domain.Principal {
+	cp := *p
+	cp.Groups = append([]string(nil), p.Groups...)
+	return &cp
+}
