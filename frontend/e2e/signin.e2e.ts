@@ -6,7 +6,11 @@
  * BASE_URL must be the gateway's PUBLIC_URL (sign-in is refused from any
  * other Origin). E2E_USERNAME (default admin) must be an administrator.
  * CHROMIUM_PATH picks the browser (default /usr/bin/chromium); nothing is
- * downloaded. A screenshot of the dashboard goes to test-results/.
+ * downloaded. Screenshots of the pages go to test-results/.
+ *
+ * With E2E_IDP_NAME (an identity provider's display name) and
+ * E2E_IDP_USERNAME (who that provider signs in, without asking: a test
+ * provider), it also signs in with "Sign in with <E2E_IDP_NAME>".
  */
 import { mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
@@ -19,6 +23,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const baseUrl = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
 const username = process.env.E2E_USERNAME || 'admin';
 const password = process.env.E2E_PASSWORD;
+const idpName = process.env.E2E_IDP_NAME;
+const idpUsername = process.env.E2E_IDP_USERNAME;
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
@@ -55,6 +61,11 @@ async function signIn(withPassword: string) {
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/** The sign-in page's link to the identity provider E2E_IDP_NAME. */
+function providerButton() {
+  return page.getByRole('link', { name: `Sign in with ${idpName}`, exact: true });
+}
+
 describe('sign-in through the browser', () => {
   beforeAll(async () => {
     if (!baseUrl) {
@@ -65,6 +76,9 @@ describe('sign-in through the browser', () => {
     }
     if (!password) {
       throw new Error('E2E_PASSWORD is not set: give the password of E2E_USERNAME (default admin).');
+    }
+    if (Boolean(idpName) !== Boolean(idpUsername)) {
+      throw new Error('Set both E2E_IDP_NAME and E2E_IDP_USERNAME, or neither.');
     }
     await mkdir(resultsDir, { recursive: true });
     // launch() gives every run a fresh temporary profile (user-data dir).
@@ -88,6 +102,9 @@ describe('sign-in through the browser', () => {
     await page.goto(url('/'));
     await page.waitForURL((u) => u.pathname === '/login');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByLabel('Password').waitFor();
+    if (idpName) await providerButton().waitFor();
+    await page.screenshot({ path: join(resultsDir, 'sign-in.png'), fullPage: true });
   });
 
   it('shows an error for a wrong password', async () => {
@@ -142,6 +159,51 @@ describe('sign-in through the browser', () => {
     await page.waitForURL((u) => u.pathname === '/login');
     await page.getByLabel('Password').waitFor();
     expect(currentPath()).toBe('/login?next=%2F');
+  });
+
+  it.runIf(idpName)('explains a failed identity provider sign-in', async () => {
+    await page.goto(url('/login?error=groups_overage'));
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    const text = await alert.textContent();
+    expect(text).toMatch(/too many groups for the identity provider to list/);
+    expect(text).toMatch(/administrator must configure app roles or group filtering/);
+    // Trying again, either way, is right there.
+    await providerButton().waitFor();
+    await page.getByLabel('Password').waitFor();
+    await page.screenshot({ path: join(resultsDir, 'sign-in-error.png'), fullPage: true });
+  });
+
+  it.runIf(idpName)('fits a narrow screen with the provider buttons', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await providerButton().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
+    await page.screenshot({ path: join(resultsDir, 'sign-in-narrow.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it.runIf(idpName)('signs in with the identity provider', async () => {
+    // Where a visitor lands: the sign-in page, asked to come back to /.
+    await page.goto(url('/'));
+    await page.waitForURL((u) => u.pathname === '/login');
+    const button = providerButton();
+    expect(await button.getAttribute('href')).toMatch(/^\/oauth2\/login\/[^?]+\?next=%2F$/);
+    // A full page navigation: gateway → provider (which approves at once) →
+    // gateway callback → back to next, signed in.
+    await button.click();
+    await page.getByText(`Signed in as ${idpUsername}`, { exact: true }).waitFor();
+    await page.getByText('Servers will appear here').waitFor();
+    expect(currentPath()).toBe('/');
+    const cookies = await context.cookies(baseUrl);
+    expect(cookies.find((c) => c.name === 'mcp_gateway_session')?.httpOnly).toBe(true);
+    await page.screenshot({ path: join(resultsDir, 'dashboard-idp.png'), fullPage: true });
+  });
+
+  it.runIf(idpName)('signs the identity provider user out', async () => {
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    expect(currentPath()).toBe('/login');
   });
 
   it('ran without CSP violations or script errors', () => {

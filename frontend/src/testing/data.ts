@@ -30,3 +30,11 @@ export const userMe: Me = {
   server_permissions: {},
   csrf_token: 'csrf-alice-token',
 };
+
+type AuthProvider = components['schemas']['httpapi.ProviderInfo'];
+
+/** Two identity providers, as GET /api/auth/providers lists them. */
+export const providers: AuthProvider[] = [
+  { id: 'okta', display_name: 'Okta', type: 'okta', login_url: '/oauth2/login/okta' },
+  { id: 'entra', display_name: 'Microsoft Entra ID', type: 'entra', login_url: '/oauth2/login/entra' },
+];

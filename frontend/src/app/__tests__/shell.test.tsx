@@ -9,7 +9,10 @@ import { AppRoutes } from '../router';
 
 describe('signed-in shell', () => {
   it('sends a signed-out visitor to sign in, remembering the page', async () => {
-    mockFetch({ 'GET /api/auth/me': () => apiError(401, 'unauthorized', 'not signed in') });
+    mockFetch({
+      'GET /api/auth/me': () => apiError(401, 'unauthorized', 'not signed in'),
+      'GET /api/auth/providers': () => json({ providers: [] }),
+    });
     renderWithProviders(<AppRoutes />, { route: '/servers?tab=tools' });
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(currentLocation()).toBe('/login?next=%2Fservers%3Ftab%3Dtools');
@@ -51,6 +54,7 @@ describe('signed-in shell', () => {
     const api = mockFetch({
       'GET /api/auth/me': () => json(adminMe),
       'POST /api/auth/logout': () => new Response(null, { status: 204 }),
+      'GET /api/auth/providers': () => json({ providers: [] }),
     });
     const { user } = renderWithProviders(<AppRoutes />, { route: '/' });
     await user.click(await screen.findByRole('button', { name: 'Sign out' }));

@@ -1,10 +1,16 @@
 import type { ButtonHTMLAttributes } from 'react';
 
+export type ButtonVariant = 'primary' | 'secondary';
+
 type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
-  variant?: 'primary' | 'secondary';
+  variant?: ButtonVariant;
 };
 
+/** The classes of a button of `variant`, shared with links styled as buttons. */
+export function buttonClassName(variant: ButtonVariant, className?: string): string {
+  return ['button', `button--${variant}`, className].filter(Boolean).join(' ');
+}
+
 export function Button({ variant = 'primary', className, type = 'button', ...props }: ButtonProps) {
-  const classes = ['button', `button--${variant}`, className].filter(Boolean).join(' ');
-  return <button type={type} className={classes} {...props} />;
+  return <button type={type} className={buttonClassName(variant, className)} {...props} />;
 }

@@ -30,3 +30,12 @@ export function safeNextPath(next: string | null | undefined): string {
 export function loginPath(next: string): string {
   return `${paths.login}?${new URLSearchParams({ next }).toString()}`;
 }
+
+/**
+ * Where a provider's sign-in button goes: the gateway's login URL for it
+ * (from GET /api/auth/providers), asking to come back to `next`.
+ */
+export function providerLoginHref(loginUrl: string, next: string): string {
+  const separator = loginUrl.includes('?') ? '&' : '?';
+  return `${loginUrl}${separator}${new URLSearchParams({ next }).toString()}`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 
-import { loginPath, safeNextPath } from '../redirect';
+import { loginPath, providerLoginHref, safeNextPath } from '../redirect';
 
 describe('safeNextPath', () => {
   it.each([
@@ -34,5 +34,17 @@ describe('safeNextPath', () => {
 describe('loginPath', () => {
   it('encodes where to come back to', () => {
     expect(loginPath('/servers?q=a&b=c')).toBe('/login?next=%2Fservers%3Fq%3Da%26b%3Dc');
+  });
+});
+
+describe('providerLoginHref', () => {
+  it('asks the gateway to come back to next', () => {
+    expect(providerLoginHref('/oauth2/login/okta', '/servers?q=a&b=c')).toBe(
+      '/oauth2/login/okta?next=%2Fservers%3Fq%3Da%26b%3Dc',
+    );
+  });
+
+  it('keeps a query the login URL already has', () => {
+    expect(providerLoginHref('/oauth2/login/okta?prompt=login', '/')).toBe('/oauth2/login/okta?prompt=login&next=%2F');
   });
 });
