@@ -75,3 +75,32 @@ func BenchmarkMeEndpointBearer(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBearerGatewayTokens is the cost of the gateway's own
+// credentials once their state is cached on this replica: a service
+// account's JWT from client credentials (ES256 signature check plus the
+// account's state), and a personal access token (keyed hash and lookup).
+func BenchmarkBearerGatewayTokens(b *testing.B) {
+	a := testutil.StartApp(b, testutil.Config(b), testutil.StartOptions{})
+	admin := a.NewClient(b)
+	admin.Login("admin", testutil.AdminPassword)
+	sa := createServiceAccount(b, admin, "bench", "mcp-user")
+	pat := createPAT(b, admin, map[string]any{"name": "bench"})
+	for _, bc := range []struct{ name, token string }{
+		{"service-account-jwt", clientToken(b, a.URL, sa)},
+		{"pat", pat.Token},
+	} {
+		b.Run(bc.name, func(b *testing.B) {
+			ctx := context.Background()
+			if _, err := a.Bearer.AuthenticateBearer(ctx, bc.token, domain.TokenHint{}); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := a.Bearer.AuthenticateBearer(ctx, bc.token, domain.TokenHint{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

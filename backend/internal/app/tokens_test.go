@@ -34,7 +34,7 @@ type saCredentials struct {
 }
 
 // createServiceAccount creates a service account through the API.
-func createServiceAccount(t *testing.T, admin *testutil.Client, name string, groups ...string) saCredentials {
+func createServiceAccount(t testing.TB, admin *testutil.Client, name string, groups ...string) saCredentials {
 	t.Helper()
 	r := admin.Do(http.MethodPost, "/api/service-accounts", map[string]any{"name": name, "groups": groups, "description": "for tests"})
 	if r.Status != http.StatusCreated {
@@ -63,7 +63,7 @@ type tokenAnswer struct {
 
 // tokenRequest posts a form to /oauth2/token; basic, when not nil, holds
 // the client id and secret for HTTP Basic.
-func tokenRequest(t *testing.T, baseURL string, form url.Values, basic []string, header ...string) *tokenAnswer {
+func tokenRequest(t testing.TB, baseURL string, form url.Values, basic []string, header ...string) *tokenAnswer {
 	t.Helper()
 	req, err := http.NewRequest(http.MethodPost, baseURL+"/oauth2/token", strings.NewReader(form.Encode()))
 	if err != nil {
@@ -90,7 +90,7 @@ func tokenRequest(t *testing.T, baseURL string, form url.Values, basic []string,
 }
 
 // clientToken gets an access token with client_secret_basic.
-func clientToken(t *testing.T, baseURL string, c saCredentials) string {
+func clientToken(t testing.TB, baseURL string, c saCredentials) string {
 	t.Helper()
 	a := tokenRequest(t, baseURL, url.Values{"grant_type": {"client_credentials"}}, []string{c.ClientID, c.ClientSecret})
 	if a.Status != http.StatusOK || a.Token.AccessToken == "" {
@@ -530,7 +530,7 @@ type patCreated struct {
 	Token string `json:"token"`
 }
 
-func createPAT(t *testing.T, c *testutil.Client, body map[string]any) patCreated {
+func createPAT(t testing.TB, c *testutil.Client, body map[string]any) patCreated {
 	t.Helper()
 	r := c.Do(http.MethodPost, "/api/tokens", body)
 	if r.Status != http.StatusCreated {

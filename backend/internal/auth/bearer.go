@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -52,8 +51,12 @@ type Bearer struct {
 	audit     Auditor
 	log       *slog.Logger
 	opts      BearerOptions
-	cache     *verifiedCache
-	outcomes  *prometheus.CounterVec
+	// cache remembers identity-provider tokens that verified, by a hash
+	// of the token and the request's provider headers, until they expire
+	// (at most verifiedCacheMaxAge): a signature check costs tens of
+	// microseconds, a lookup about one.
+	cache    *boundedCache[[sha256.Size]byte, *domain.Principal]
+	outcomes *prometheus.CounterVec
 }
 
 // NewBearer wires the bearer-token authenticator.
@@ -71,7 +74,7 @@ func NewBearer(gateway GatewayTokens, providers *Providers, audit Auditor, log *
 		}, []string{"kind", "outcome"}),
 	}
 	if o.CacheSize > 0 {
-		b.cache = newVerifiedCache(o.CacheSize)
+		b.cache = newBoundedCache[[sha256.Size]byte, *domain.Principal](o.CacheSize)
 	}
 	if reg != nil {
 		reg.MustRegister(b.outcomes)
@@ -119,7 +122,7 @@ func (b *Bearer) authenticate(ctx context.Context, raw string, hint domain.Token
 		key = cacheKey(raw, hint)
 		if p, ok := b.cache.get(key, b.opts.Now()); ok {
 			*kind = "idp"
-			return p, "", nil
+			return clonePrincipal(p), "", nil
 		}
 	}
 	iss, err := oidc.UnverifiedIssuer(raw)
@@ -158,10 +161,11 @@ func (b *Bearer) authenticate(ctx context.Context, raw string, hint domain.Token
 		}
 		if b.cache != nil {
 			if exp, ok := claimTime(claims["exp"]); ok {
-				if limit := b.opts.Now().Add(verifiedCacheMaxAge); exp.After(limit) {
+				now := b.opts.Now()
+				if limit := now.Add(verifiedCacheMaxAge); exp.After(limit) {
 					exp = limit
 				}
-				b.cache.put(key, p, exp)
+				b.cache.put(key, p, now, exp)
 			}
 		}
 		return clonePrincipal(p), "", nil
@@ -232,28 +236,9 @@ func (b *Bearer) refused(ctx context.Context, kind, reason string, hint domain.T
 	})
 }
 
-// verifiedCacheMaxAge bounds how long a verified identity-provider token is
-// trusted without checking its signature again.
+// verifiedCacheMaxAge bounds how long a verified token is trusted without
+// checking its signature again.
 const verifiedCacheMaxAge = 5 * time.Minute
-
-// verifiedCache remembers identity-provider tokens that verified, keyed by
-// a hash of the token (and the request's provider headers), until they
-// expire: verifying a signature costs tens of microseconds, a lookup well
-// under one. When full, an arbitrary entry makes room.
-type verifiedCache struct {
-	mu      sync.RWMutex
-	max     int
-	entries map[[sha256.Size]byte]cachedPrincipal
-}
-
-type cachedPrincipal struct {
-	p   *domain.Principal
-	exp time.Time
-}
-
-func newVerifiedCache(max int) *verifiedCache {
-	return &verifiedCache{max: max, entries: make(map[[sha256.Size]byte]cachedPrincipal)}
-}
 
 func cacheKey(raw string, hint domain.TokenHint) [sha256.Size]byte {
 	h := sha256.New()
@@ -265,28 +250,6 @@ func cacheKey(raw string, hint domain.TokenHint) [sha256.Size]byte {
 	var k [sha256.Size]byte
 	h.Sum(k[:0])
 	return k
-}
-
-func (c *verifiedCache) get(k [sha256.Size]byte, now time.Time) (*domain.Principal, bool) {
-	c.mu.RLock()
-	e, ok := c.entries[k]
-	c.mu.RUnlock()
-	if !ok || !now.Before(e.exp) {
-		return nil, false
-	}
-	return clonePrincipal(e.p), true
-}
-
-func (c *verifiedCache) put(k [sha256.Size]byte, p *domain.Principal, exp time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if len(c.entries) >= c.max {
-		for old := range c.entries {
-			delete(c.entries, old)
-			break
-		}
-	}
-	c.entries[k] = cachedPrincipal{p: p, exp: exp}
 }
 
 // claimTime reads a NumericDate claim.

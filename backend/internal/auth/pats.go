@@ -183,7 +183,7 @@ func (s *TokenService) AuthenticatePAT(ctx context.Context, raw string) (*domain
 		if st, err = s.loadPAT(ctx, hash, now); err != nil {
 			return nil, err
 		}
-		s.patCache.put(key, st, now)
+		s.patCache.put(key, st, now, now.Add(s.o.StateCacheTTL))
 	}
 	switch {
 	case st.token.RevokedAt != nil:
