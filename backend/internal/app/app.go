@@ -150,15 +150,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	}); err != nil {
 		return nil, err
 	}
-	a.Users.ForgetTokensWith(a.Tokens.ForgetUser)
 	providers, err := newProviders(cfg, opts.Now)
 	if err != nil {
 		return nil, err
 	}
 	a.OIDC = auth.NewOIDCLogin(a.Auth, providers, redisstore.NewOIDCFlows(a.Redis, cfg.RedisKeyPrefix, secret), cfg.OIDCLoginTimeout)
-	a.Bearer = auth.NewBearer(a.Tokens, providers, a.Audit, a.log, reg, auth.BearerOptions{
-		MaxTokenBytes: cfg.TokenMaxBytes, CacheSize: cfg.VerifiedTokenCache, Now: opts.Now,
+	a.Bearer = auth.NewBearer(a.Tokens, providers, a.DB, a.Audit, a.log, reg, auth.BearerOptions{
+		MaxTokenBytes: cfg.TokenMaxBytes, CacheSize: cfg.VerifiedTokenCache, StateTTL: cfg.TokenStateCacheTTL, Now: opts.Now,
 	})
+	// A disable or deletion reaches the user's tokens at once on this
+	// replica (others: within TOKEN_STATE_CACHE_TTL).
+	a.Users.ForgetTokensWith(func(id int64) { a.Tokens.ForgetUser(id); a.Bearer.ForgetUser(id) })
 	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box,
 		Guard: netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}, Audit: a.Audit, Log: a.log})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))

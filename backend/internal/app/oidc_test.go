@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -428,6 +429,8 @@ func TestBearerTokenVectors(t *testing.T) {
 		{"unknown kid", idp.SignWith(testutil.SigningMethod("RS256"), attacker, map[string]any{"kid": "no-such-key"}, good), false},
 		{"oversized", idp.SignToken(with(map[string]any{"pad": strings.Repeat("x", 20000)})), false},
 		{"garbage", "not.a.jwt", false},
+		{"ID token of the gateway's own sign-ins", idp.SignToken(with(map[string]any{"nonce": "n0nce", "auth_time": now.Unix()})), false},
+		{"ID token with at_hash", idp.SignToken(with(map[string]any{"at_hash": "x"})), false},
 	}
 	for _, tc := range cases {
 		for _, header := range []string{"Authorization", "X-Authorization"} {
@@ -570,5 +573,143 @@ func TestVerifiedTokenCacheHonoursExpiry(t *testing.T) {
 	clock.Advance(2*time.Minute + 31*time.Second) // past exp and the 30 s skew
 	if r := c.Do(http.MethodGet, "/api/auth/me", nil, "Authorization", "Bearer "+tok); r.Status != 401 {
 		t.Fatalf("expired but cached token: %d", r.Status)
+	}
+}
+
+// TestOktaAcceptsOnlyItsClientsAccessTokens: on Okta's default server every
+// application's access tokens have the audience api://default, so only the
+// configured clients' tokens are accepted.
+func TestOktaAcceptsOnlyItsClientsAccessTokens(t *testing.T) {
+	t.Parallel()
+	idp := testutil.NewOIDCProvider(t, testutil.OIDCProviderOptions{})
+	a := start(t, withIdP(t, idp, "okta", oidc.TypeOkta, func(c *oidc.ProviderConfig) { c.TenantURL = "https://example.okta.com" }))
+	c := a.NewClient(t)
+	exp := time.Now().Add(5 * time.Minute).Unix()
+	for _, tc := range []struct {
+		name   string
+		claims map[string]any
+		want   int
+	}{
+		{"this gateway's client", map[string]any{"sub": "u", "aud": "api://default", "cid": idp.ClientID(), "exp": exp}, 200},
+		{"another application of the org", map[string]any{"sub": "u", "aud": "api://default", "cid": "0oa-other-app", "exp": exp}, 401},
+		{"no client named", map[string]any{"sub": "u", "aud": "api://default", "exp": exp}, 401},
+	} {
+		if r := c.Do(http.MethodGet, "/api/auth/me", nil, "Authorization", "Bearer "+idp.SignToken(tc.claims)); r.Status != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, r.Status, tc.want)
+		}
+	}
+}
+
+// TestIdPTokensOfKnownUsers: a provider's token for a subject that signed in
+// here acts as that user (named as this gateway knows them) and stops
+// working when the user is disabled; unknown subjects are named with the
+// provider's prefix, so no token passes for a local user.
+func TestIdPTokensOfKnownUsers(t *testing.T) {
+	t.Parallel()
+	idp := testutil.NewOIDCProvider(t, testutil.OIDCProviderOptions{})
+	idp.SetUser(map[string]any{"sub": "00u-bob", "preferred_username": "bob", "groups": []any{"mcp-user"}})
+	a := start(t, withIdP(t, idp, "corp", oidc.TypeGeneric))
+	b := newBrowser(t, a)
+	b.finish(t, b.start(t, a, "corp", "/"))
+	exp := time.Now().Add(5 * time.Minute).Unix()
+	bobToken := idp.SignToken(map[string]any{"sub": "00u-bob", "aud": idp.ClientID(), "preferred_username": "admin", "groups": []any{"mcp-user"}, "exp": exp})
+	strangerToken := idp.SignToken(map[string]any{"sub": "svc-1", "aud": idp.ClientID(), "preferred_username": "admin", "exp": exp})
+	c := a.NewClient(t)
+	me := func(tok string) (int, map[string]any) {
+		r := c.Do(http.MethodGet, "/api/auth/me", nil, "Authorization", "Bearer "+tok)
+		var m map[string]any
+		_ = json.Unmarshal(r.Body, &m)
+		return r.Status, m
+	}
+	if s, m := me(bobToken); s != 200 || m["username"] != "bob" {
+		t.Fatalf("known subject: %d %v", s, m)
+	}
+	if s, m := me(strangerToken); s != 200 || m["username"] != "corp:admin" || m["is_admin"] == true {
+		t.Fatalf("unknown subject: %d %v", s, m)
+	}
+	u, err := postgres.Users{}.GetByUsername(context.Background(), a.DB.Pool, "bob")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := signedInAdmin(t, a)
+	if r := admin.Do(http.MethodPatch, fmt.Sprintf("/api/users/%d", u.ID), map[string]any{"disabled": true}); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	// At once on this replica, though the token is cached as verified.
+	if s, _ := me(bobToken); s != 401 {
+		t.Fatalf("disabled user's token: %d", s)
+	}
+}
+
+// TestUnreachableProviderIs503: a good token of a provider whose keys or
+// discovery cannot be fetched is not refused as invalid.
+func TestUnreachableProviderIs503(t *testing.T) {
+	t.Parallel()
+	for _, down := range []string{"jwks", "discovery"} {
+		t.Run(down, func(t *testing.T) {
+			t.Parallel()
+			idp := testutil.NewOIDCProvider(t, testutil.OIDCProviderOptions{})
+			a := start(t, withIdP(t, idp, "corp", oidc.TypeGeneric))
+			if down == "jwks" {
+				idp.SetJWKSDown(true)
+			} else {
+				idp.SetDiscoveryDown(true)
+			}
+			tok := idp.SignToken(map[string]any{"sub": "u", "aud": idp.ClientID(), "exp": time.Now().Add(5 * time.Minute).Unix()})
+			r := a.NewClient(t).Do(http.MethodGet, "/api/auth/me", nil, "Authorization", "Bearer "+tok)
+			if r.Status != http.StatusServiceUnavailable || strings.Contains(r.Header.Get("WWW-Authenticate"), "invalid_token") {
+				t.Fatalf("%s down: %d %q %s", down, r.Status, r.Header.Get("WWW-Authenticate"), r.Body)
+			}
+		})
+	}
+}
+
+// TestDiscoveryOnlyProviderAcceptsBearerTokens: a provider configured by
+// its discovery URL alone learns its issuer on the first token, not only
+// at the first browser sign-in.
+func TestDiscoveryOnlyProviderAcceptsBearerTokens(t *testing.T) {
+	t.Parallel()
+	idp := testutil.NewOIDCProvider(t, testutil.OIDCProviderOptions{})
+	a := start(t, withIdP(t, idp, "corp", oidc.TypeGeneric, func(c *oidc.ProviderConfig) { c.Issuer = "" }))
+	tok := idp.SignToken(map[string]any{"sub": "u", "aud": idp.ClientID(), "exp": time.Now().Add(5 * time.Minute).Unix()})
+	if r := a.NewClient(t).Do(http.MethodGet, "/api/auth/me", nil, "Authorization", "Bearer "+tok); r.Status != 200 {
+		t.Fatalf("first token of a discovery-only provider: %d %s", r.Status, r.Body)
+	}
+}
+
+// TestParallelFirstSignInsMakeOneUser: several callbacks of one new subject
+// at once (tabs, double clicks) all succeed and provision one user.
+func TestParallelFirstSignInsMakeOneUser(t *testing.T) {
+	t.Parallel()
+	idp := testutil.NewOIDCProvider(t, testutil.OIDCProviderOptions{})
+	idp.SetUser(map[string]any{"sub": "00u-new", "preferred_username": "newcomer", "groups": []any{"mcp-user"}})
+	a := start(t, withIdP(t, idp, "corp", oidc.TypeGeneric))
+	const n = 4
+	browsers := make([]*browser, n)
+	callbacks := make([]*url.URL, n)
+	for i := range n {
+		browsers[i] = newBrowser(t, a)
+		callbacks[i] = browsers[i].start(t, a, "corp", "/")
+	}
+	locs := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Go(func() {
+			resp, err := browsers[i].raw.Get(callbacks[i].String())
+			if err == nil {
+				locs[i] = resp.Header.Get("Location")
+				_ = resp.Body.Close()
+			}
+		})
+	}
+	wg.Wait()
+	for i, loc := range locs {
+		if loc != "/" {
+			t.Errorf("sign-in %d ended at %q", i, loc)
+		}
+	}
+	var count int
+	if err := a.DB.Pool.QueryRow(context.Background(), `SELECT count(*) FROM users WHERE subject = '00u-new'`).Scan(&count); err != nil || count != 1 {
+		t.Fatalf("users for the subject: %d, %v", count, err)
 	}
 }

@@ -265,7 +265,11 @@ func assertNowhere(t *testing.T, a *testutil.TestApp, secrets ...string) {
 
 func TestClientCredentialsRefusals(t *testing.T) {
 	t.Parallel()
-	a := start(t, func(c *config.Config) { c.ServiceAccountMaxFailures = 3; c.LoginMaxFailuresPerIP = 1000 })
+	a := start(t, func(c *config.Config) {
+		c.ServiceAccountMaxFailures = 3
+		c.LoginMaxFailuresPerIP = 1000
+		c.TrustedProxies = []string{"127.0.0.1"}
+	})
 	admin := signedInAdmin(t, a)
 	creds := createServiceAccount(t, admin, "robot", "mcp-user")
 	other := createServiceAccount(t, admin, "other-robot", "mcp-user")
@@ -314,6 +318,11 @@ func TestClientCredentialsRefusals(t *testing.T) {
 		}
 	}
 	clientToken(t, a.URL, other)
+	// ...and so is the same client from elsewhere: a client id is public,
+	// so failures from one address must not lock the account out.
+	if ans := tokenRequest(t, a.URL, grant, []string{creds.ClientID, creds.ClientSecret}, "X-Forwarded-For", "203.0.113.9"); ans.Status != http.StatusOK {
+		t.Fatalf("the right secret from another address: %d %s", ans.Status, ans.Body)
+	}
 
 	// A disabled or expired account gets nothing; enabling it again works.
 	id := strconv.FormatInt(other.ServiceAccount.ID, 10)

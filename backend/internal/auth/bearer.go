@@ -6,12 +6,14 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/oidc"
+	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 )
 
 // GatewayTokens verifies the tokens this gateway issues: JWTs of service
@@ -38,7 +40,10 @@ func IsInvalidToken(err error) bool {
 type BearerOptions struct {
 	MaxTokenBytes int // longer tokens are refused before any parsing
 	CacheSize     int // verified identity-provider tokens remembered; 0 disables
-	Now           func() time.Time
+	// StateTTL is how long what Postgres said about a provider's subject
+	// (its user, disabled or not) is trusted (TOKEN_STATE_CACHE_TTL).
+	StateTTL time.Duration
+	Now      func() time.Time
 }
 
 // Bearer resolves bearer tokens to principals: a personal access token, a
@@ -55,26 +60,34 @@ type Bearer struct {
 	// of the token and the request's provider headers, until they expire
 	// (at most verifiedCacheMaxAge): a signature check costs tens of
 	// microseconds, a lookup about one.
-	cache    *boundedCache[[sha256.Size]byte, *domain.Principal]
+	cache *boundedCache[[sha256.Size]byte, verifiedIdPToken]
+	// subjects remembers, for StateTTL, which user each provider subject
+	// is.
+	subjects *boundedCache[string, subjectUser]
+	db       *postgres.DB
 	outcomes *prometheus.CounterVec
 }
 
 // NewBearer wires the bearer-token authenticator.
-func NewBearer(gateway GatewayTokens, providers *Providers, audit Auditor, log *slog.Logger, reg prometheus.Registerer, o BearerOptions) *Bearer {
+func NewBearer(gateway GatewayTokens, providers *Providers, db *postgres.DB, audit Auditor, log *slog.Logger, reg prometheus.Registerer, o BearerOptions) *Bearer {
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.StateTTL <= 0 {
+		o.StateTTL = DefaultTokenStateCacheTTL
 	}
 	if o.MaxTokenBytes <= 0 {
 		o.MaxTokenBytes = 16 << 10
 	}
 	b := &Bearer{
-		gateway: gateway, providers: providers, audit: audit, log: log, opts: o,
+		gateway: gateway, providers: providers, db: db, audit: audit, log: log, opts: o,
+		subjects: newBoundedCache[string, subjectUser](10_000),
 		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "mcpgw_auth_bearer_total", Help: "Bearer tokens presented, by kind (pat, gateway, idp, unknown) and outcome (ok, refused, error).",
 		}, []string{"kind", "outcome"}),
 	}
 	if o.CacheSize > 0 {
-		b.cache = newBoundedCache[[sha256.Size]byte, *domain.Principal](o.CacheSize)
+		b.cache = newBoundedCache[[sha256.Size]byte, verifiedIdPToken](o.CacheSize)
 	}
 	if reg != nil {
 		reg.MustRegister(b.outcomes)
@@ -120,9 +133,9 @@ func (b *Bearer) authenticate(ctx context.Context, raw string, hint domain.Token
 	var key [sha256.Size]byte
 	if b.cache != nil {
 		key = cacheKey(raw, hint)
-		if p, ok := b.cache.get(key, b.opts.Now()); ok {
+		if v, ok := b.cache.get(key, b.opts.Now()); ok {
 			*kind = "idp"
-			return clonePrincipal(p), "", nil
+			return b.asUser(ctx, v)
 		}
 	}
 	iss, err := oidc.UnverifiedIssuer(raw)
@@ -137,7 +150,7 @@ func (b *Bearer) authenticate(ctx context.Context, raw string, hint domain.Token
 		return b.delegate(b.gateway.AuthenticateGatewayJWT(ctx, raw))
 	}
 	*kind = "idp"
-	candidates := b.candidates(iss, hint)
+	candidates := b.candidates(ctx, iss, hint)
 	if len(candidates) == 0 {
 		if hint.Empty() {
 			return nil, "issuer is not a configured provider", nil
@@ -155,25 +168,87 @@ func (b *Bearer) authenticate(ctx context.Context, raw string, hint domain.Token
 		if err != nil {
 			return nil, "unusable claims: " + err.Error(), nil
 		}
-		p := &domain.Principal{
-			Username: domain.SafeText(id.Username, 128), Groups: id.Groups,
-			AuthMethod: domain.AuthMethodIdPToken, Provider: pr.ID(),
-		}
+		v := verifiedIdPToken{provider: pr.ID(), subject: id.Subject, username: domain.SafeText(id.Username, 100), groups: id.Groups}
 		if b.cache != nil {
 			if exp, ok := claimTime(claims["exp"]); ok {
 				now := b.opts.Now()
 				if limit := now.Add(verifiedCacheMaxAge); exp.After(limit) {
 					exp = limit
 				}
-				b.cache.put(key, p, now, exp)
+				b.cache.put(key, v, now, exp)
 			}
 		}
-		return clonePrincipal(p), "", nil
+		return b.asUser(ctx, v)
 	}
-	if domain.ErrorCode(lastErr) == domain.EUNAVAILABLE {
-		return nil, "", lastErr
+	// An unreachable provider is not the token's fault: 503, not 401, so
+	// clients keep a token that may well be good.
+	if errors.Is(lastErr, oidc.ErrJWKSUnavailable) || errors.Is(lastErr, oidc.ErrProviderUnavailable) {
+		return nil, "", &domain.Error{Code: domain.EUNAVAILABLE, Message: "the identity provider is unavailable", Err: lastErr}
 	}
 	return nil, lastErr.Error(), nil
+}
+
+// verifiedIdPToken is what a verified identity-provider token says.
+type verifiedIdPToken struct {
+	provider, subject, username string
+	groups                      []string
+}
+
+// asUser turns a verified token into its principal. When the provider's
+// subject signed in here before, the principal is that user (so a disabled
+// user's tokens stop working too, and the audit trail names the user as
+// this gateway knows them); otherwise the name is prefixed with the
+// provider, so no token can pass for a local user in the audit trail.
+func (b *Bearer) asUser(ctx context.Context, v verifiedIdPToken) (*domain.Principal, string, error) {
+	st, err := b.subjectState(ctx, v.provider, v.subject)
+	if err != nil {
+		return nil, "", err
+	}
+	p := &domain.Principal{Groups: slices.Clone(v.groups), AuthMethod: domain.AuthMethodIdPToken, Provider: v.provider}
+	switch {
+	case !st.found:
+		p.Username = v.provider + ":" + v.username
+	case st.disabled:
+		return nil, "user disabled", nil
+	default:
+		p.UserID, p.Username = st.userID, st.username
+	}
+	return p, "", nil
+}
+
+// subjectUser is what Postgres says of a provider's subject.
+type subjectUser struct {
+	found, disabled bool
+	userID          int64
+	username        string
+}
+
+// subjectState looks the subject up, through a cache that lives
+// StateTTL, so a disable reaches every replica within it (and this one at
+// once, through ForgetUser).
+func (b *Bearer) subjectState(ctx context.Context, provider, subject string) (subjectUser, error) {
+	key := provider + "\x00" + subject
+	now := b.opts.Now()
+	if st, ok := b.subjects.get(key, now); ok {
+		return st, nil
+	}
+	var st subjectUser
+	u, err := postgres.Users{}.GetBySubject(ctx, b.db.Pool, provider, subject)
+	switch {
+	case errors.Is(err, domain.ErrNotFound):
+	case err != nil:
+		return st, domain.Unavailable("user store", err)
+	default:
+		st = subjectUser{found: true, disabled: u.Disabled, userID: u.ID, username: u.Username}
+	}
+	b.subjects.put(key, st, now, now.Add(b.opts.StateTTL))
+	return st, nil
+}
+
+// ForgetUser drops what this replica remembers of the user, after a change
+// that must apply at once (disable, deletion).
+func (b *Bearer) ForgetUser(userID int64) {
+	b.subjects.forget(func(_ string, st subjectUser) bool { return st.userID == userID })
 }
 
 // delegate sorts a gateway verifier's answer into principal, refusal or
@@ -192,8 +267,8 @@ func (b *Bearer) delegate(p *domain.Principal, err error) (*domain.Principal, st
 // candidates are the providers whose tokens carry iss and that match the
 // request's provider headers (seed 002's X-User-Pool-Id, X-Client-Id,
 // X-Region), when it sent any.
-func (b *Bearer) candidates(iss string, hint domain.TokenHint) []*oidc.Provider {
-	all := b.providers.ByIssuer(iss)
+func (b *Bearer) candidates(ctx context.Context, iss string, hint domain.TokenHint) []*oidc.Provider {
+	all := b.providers.ByIssuer(ctx, iss)
 	if hint.Empty() {
 		return all
 	}
@@ -263,11 +338,4 @@ func claimTime(v any) (time.Time, bool) {
 		}
 	}
 	return time.Time{}, false
-}
-
-// clonePrincipal copies p, so a caller cannot change what the cache holds.
-func clonePrincipal(p *domain.Principal) *domain.Principal {
-	cp := *p
-	cp.Groups = append([]string(nil), p.Groups...)
-	return &cp
 }

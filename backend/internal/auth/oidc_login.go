@@ -53,13 +53,17 @@ func (p *Providers) Get(id string) (*oidc.Provider, bool) {
 
 // ByIssuer returns the providers whose tokens carry iss. It asks each
 // provider, not an index built at start: a provider configured by discovery
-// URL alone learns its issuer only when discovery first succeeds.
-func (p *Providers) ByIssuer(iss string) []*oidc.Provider {
+// URL alone learns its issuer only from discovery, which is run here if it
+// has not succeeded yet (the provider limits how often it retries).
+func (p *Providers) ByIssuer(ctx context.Context, iss string) []*oidc.Provider {
 	if p == nil || iss == "" {
 		return nil
 	}
 	var out []*oidc.Provider
 	for _, pr := range p.list {
+		if pr.Issuer() == "" {
+			_, _ = pr.Endpoints(ctx)
+		}
 		if pr.Issuer() == iss {
 			out = append(out, pr)
 		}
@@ -284,7 +288,13 @@ func (l *OIDCLogin) provision(ctx context.Context, p *oidc.Provider, id oidc.Ide
 		// sessions carry the old groups and must end.
 		regrouped bool
 	)
-	err = l.svc.db.InTx(ctx, func(tx pgx.Tx) error {
+	var created bool // by the transaction that committed
+	provisionOnce := func(tx pgx.Tx) error {
+		// Parallel first sign-ins of one subject (several tabs, a double
+		// click) take turns: FOR UPDATE locks no row that does not exist.
+		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, source+" "+id.Subject); err != nil {
+			return err
+		}
 		u, err := l.svc.users.GetBySubjectForUpdate(ctx, tx, source, id.Subject)
 		switch {
 		case errors.Is(err, domain.ErrNotFound):
@@ -299,11 +309,7 @@ func (l *OIDCLogin) provision(ctx context.Context, p *oidc.Provider, id oidc.Ide
 			if err := l.svc.users.Create(ctx, tx, u); err != nil {
 				return err
 			}
-			l.svc.audit.Record(ctx, domain.AuditEvent{
-				Action: domain.ActionUserCreate, Outcome: domain.OutcomeSuccess, Actor: name, ActorID: u.ID,
-				AuthMethod: domain.AuthMethodOIDC, TargetType: "user", Target: name,
-				Details: map[string]any{"provider": source, "provisioned": true},
-			})
+			created = true
 		case err != nil:
 			return err
 		default:
@@ -318,7 +324,11 @@ func (l *OIDCLogin) provision(ctx context.Context, p *oidc.Provider, id oidc.Ide
 				}
 			}
 		}
-		if !slices.Equal(u.Groups, groups) {
+		// Compared as sets: the database orders names by its collation,
+		// Go by bytes.
+		have := slices.Clone(u.Groups)
+		slices.Sort(have)
+		if !slices.Equal(have, groups) {
 			regrouped = u.Groups != nil
 			if err := l.svc.users.SetGroupsFrom(ctx, tx, u.ID, groups, source); err != nil {
 				return err
@@ -331,13 +341,28 @@ func (l *OIDCLogin) provision(ctx context.Context, p *oidc.Provider, id oidc.Ide
 		}
 		user = u
 		return nil
-	})
+	}
+	// Two new subjects wanting one free username race on its unique
+	// index; the loser picks again.
+	for range 3 {
+		created = false
+		if err = l.svc.db.InTx(ctx, provisionOnce); domain.ErrorCode(err) != domain.ECONFLICT {
+			break
+		}
+	}
 	var f *LoginFailure
 	if errors.As(err, &f) {
 		return nil, f
 	}
 	if err != nil {
 		return nil, &LoginFailure{Reason: LoginFailUnavailable, Err: err}
+	}
+	if created {
+		l.svc.audit.Record(ctx, domain.AuditEvent{
+			Action: domain.ActionUserCreate, Outcome: domain.OutcomeSuccess, Actor: user.Username, ActorID: user.ID,
+			AuthMethod: domain.AuthMethodOIDC, TargetType: "user", Target: user.Username,
+			Details: map[string]any{"provider": source, "provisioned": true, "groups": user.Groups},
+		})
 	}
 	if regrouped {
 		if _, err := l.svc.sessions.DeleteUser(ctx, user.ID); err != nil {

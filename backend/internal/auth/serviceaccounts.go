@@ -234,12 +234,16 @@ var ErrInvalidClient = &domain.Error{Code: domain.EUNAUTHORIZED, Message: "clien
 
 // ClientCredentials is the OAuth 2 client-credentials grant: it checks a
 // service account's client id and secret and issues an access token.
-// Attempts are throttled per client id and per client IP; every refusal
+// Attempts are throttled per client id and client IP together, and per
+// client IP: a client id is no secret, so counting failures per client id
+// alone would let anyone lock a service account out, while its 256-bit
+// secret needs no protection from guessing. Every refusal
 // is ErrInvalidClient (or domain.ERATELIMITED), the reason going to the
 // audit trail only.
 func (s *TokenService) ClientCredentials(ctx context.Context, clientID, secret string) (*IssuedToken, error) {
 	ri := domain.RequestInfoFrom(ctx)
-	verdict, err := s.throttle.Attempt(ctx, clientID, ri.ClientIP, s.o.Throttle)
+	key := clientID + "\x00" + ri.ClientIP
+	verdict, err := s.throttle.Attempt(ctx, key, ri.ClientIP, s.o.Throttle)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +270,7 @@ func (s *TokenService) ClientCredentials(ctx context.Context, clientID, secret s
 	case !a.Usable(s.now()):
 		return nil, s.refuseClient(ctx, clientID, a, "expired")
 	}
-	if err := s.throttle.Succeeded(ctx, clientID, ri.ClientIP); err != nil {
+	if err := s.throttle.Succeeded(ctx, key, ri.ClientIP); err != nil {
 		s.log.WarnContext(ctx, "could not reset client throttle", "error", err)
 	}
 	tok, err := s.issue(ctx, a)

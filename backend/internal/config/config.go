@@ -173,7 +173,7 @@ func options() []option {
 			set: func(c *Config, v string) error {
 				return setDuration(&c.TokenStateCacheTTL, v, 100*time.Millisecond, time.Minute)
 			}},
-		{name: "SERVICE_ACCOUNT_MAX_FAILURES", def: "10", help: "Failed client-credentials attempts allowed per client id per throttle window (LOGIN_THROTTLE_WINDOW_SECONDS) before 429; per client IP, LOGIN_MAX_FAILURES_PER_IP applies.",
+		{name: "SERVICE_ACCOUNT_MAX_FAILURES", def: "10", help: "Failed client-credentials attempts allowed per client id and client IP per throttle window (LOGIN_THROTTLE_WINDOW_SECONDS) before 429; per client IP alone, LOGIN_MAX_FAILURES_PER_IP applies.",
 			set: func(c *Config, v string) error { return setInt(&c.ServiceAccountMaxFailures, v, 1, 1_000_000) }},
 
 		{help: "Identity providers (browser sign-in and bearer tokens; see README \"Identity providers\")"},
@@ -183,8 +183,8 @@ func options() []option {
 			set: func(c *Config, v string) error { return nil }}, // read by loadProviders
 		{name: "JWKS_REFETCH_COOLDOWN", def: "60s", help: "A token signed with an unknown key id refetches the provider's JWKS at most once per this interval.",
 			set: func(c *Config, v string) error { return setDuration(&c.JWKSRefetchCooldown, v, time.Second, time.Hour) }},
-		{name: "TOKEN_MAX_BYTES", def: "16384", help: "Longest bearer token accepted; longer ones are refused before any parsing.",
-			set: func(c *Config, v string) error { return setInt(&c.TokenMaxBytes, v, 1024, 1<<20) }},
+		{name: "TOKEN_MAX_BYTES", def: "16384", help: "Longest bearer token accepted (at most 16384); longer ones are refused before any parsing.",
+			set: func(c *Config, v string) error { return setInt(&c.TokenMaxBytes, v, 1024, 16384) }},
 		{name: "TOKEN_CLOCK_SKEW", def: "30s", help: "Clock skew tolerated on exp and nbf of tokens (at most 60s).",
 			set: func(c *Config, v string) error { return setDuration(&c.TokenClockSkew, v, time.Second, time.Minute) }},
 		{name: "IDP_HTTP_TIMEOUT", def: "10s", help: "Timeout of each request to an identity provider (discovery, JWKS, token endpoint).",

@@ -52,6 +52,8 @@ func providerFields() []providerField {
 			func(p *oidc.ProviderConfig, v string) { p.UsernameClaim = v }},
 		{"AUDIENCES", "Accepted audiences of bearer access tokens, comma separated (default: the client id; Cognito: client ids)", false,
 			func(p *oidc.ProviderConfig, v string) { p.Audiences = list(v) }},
+		{"CLIENT_IDS", "Only these OAuth clients' bearer access tokens are accepted (client_id, cid, azp or appid claim), comma separated (default any; okta on the default server: the client id)", false,
+			func(p *oidc.ProviderConfig, v string) { p.ClientIDs = list(v) }},
 		{"REGION", "cognito: AWS region of the user pool", false, func(p *oidc.ProviderConfig, v string) { p.Region = v }},
 		{"USER_POOL_ID", "cognito: user pool id, e.g. us-east-1_AbCdEf123", false, func(p *oidc.ProviderConfig, v string) { p.UserPoolID = v }},
 		{"DOMAIN", "cognito: hosted UI domain, e.g. https://myapp.auth.us-east-1.amazoncognito.com", false,

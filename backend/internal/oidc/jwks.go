@@ -35,6 +35,10 @@ var (
 	// ErrJWKSUnavailable means the JWKS could not be fetched and no cached
 	// key could stand in.
 	ErrJWKSUnavailable = errors.New("JWKS unavailable")
+	// ErrProviderUnavailable means the provider's discovery document could
+	// not be fetched or did not fit its configuration: no token of it can
+	// be checked, through no fault of the token.
+	ErrProviderUnavailable = errors.New("identity provider unavailable")
 )
 
 // Defaults for KeySetOptions.

@@ -48,6 +48,11 @@ type ProviderConfig struct {
 	GroupsClaim   string
 	UsernameClaim string
 	Audiences     []string
+	// ClientIDs, when set, are the only OAuth clients whose access tokens
+	// are accepted (the client_id, cid, azp or appid claim): the audience
+	// of an authorization server may be shared by every application of the
+	// organisation (Okta's api://default).
+	ClientIDs []string
 
 	Region     string // cognito
 	UserPoolID string // cognito
@@ -76,6 +81,7 @@ func (c ProviderConfig) Resolve() (ProviderConfig, error) {
 	c.Type = strings.ToLower(strings.TrimSpace(c.Type))
 	c.Scopes = slices.Clone(c.Scopes)
 	c.Audiences = nonEmpty(c.Audiences)
+	c.ClientIDs = nonEmpty(c.ClientIDs)
 	if !providerIDPattern.MatchString(c.ID) {
 		return c, errors.New("id: must be 1-64 letters, digits, '-' or '_'")
 	}
@@ -151,6 +157,11 @@ func (c ProviderConfig) Resolve() (ProviderConfig, error) {
 		c.GroupsClaim = orDefault(c.GroupsClaim, "groups")
 		if len(c.Audiences) == 0 && isDefault && c.AuthServerID != "org" {
 			c.Audiences = []string{"api://default", c.ClientID}
+			// api://default is every application's audience on the default
+			// server: accept only this client's tokens unless told more.
+			if len(c.ClientIDs) == 0 {
+				c.ClientIDs = []string{c.ClientID}
+			}
 		}
 	case TypeEntra:
 		displayName = "Microsoft Entra ID"
@@ -330,6 +341,7 @@ func (p *Provider) Config() ProviderConfig {
 	c := p.cfg
 	c.Scopes = slices.Clone(c.Scopes)
 	c.Audiences = slices.Clone(c.Audiences)
+	c.ClientIDs = slices.Clone(c.ClientIDs)
 	return c
 }
 
@@ -370,7 +382,7 @@ func (p *Provider) resolve(ctx context.Context) (*resolved, error) {
 	p.lastAttempt = now
 	r, err := p.build(ctx)
 	if err != nil {
-		p.lastErr = fmt.Errorf("provider %s: %w", p.cfg.ID, err)
+		p.lastErr = fmt.Errorf("provider %s: %w: %w", p.cfg.ID, ErrProviderUnavailable, err)
 		return nil, p.lastErr
 	}
 	p.lastErr = nil
@@ -416,7 +428,7 @@ func (p *Provider) build(ctx context.Context) (*resolved, error) {
 	ao := VerifyOptions{Issuer: ep.Issuer, Audiences: c.Audiences, Leeway: p.o.Leeway, Now: p.o.Now}
 	if c.Type == TypeCognito {
 		// Cognito access tokens have no aud; Audiences name extra app clients.
-		ao.CognitoClientIDs = nonEmpty(append([]string{c.ClientID}, c.Audiences...))
+		ao.CognitoClientIDs = nonEmpty(append(append([]string{c.ClientID}, c.Audiences...), c.ClientIDs...))
 	}
 	access, err := NewVerifier(keys, ao)
 	if err != nil {
@@ -559,7 +571,39 @@ func (p *Provider) VerifyAccessToken(ctx context.Context, raw string) (Claims, e
 	if err != nil {
 		return nil, err
 	}
-	return r.access.Verify(ctx, raw, "")
+	c, err := r.access.Verify(ctx, raw, "")
+	if err != nil {
+		return nil, err
+	}
+	if err := p.accessTokenShape(c); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidToken, err)
+	}
+	return c, nil
+}
+
+// accessTokenShape refuses tokens that verify but are not access tokens
+// for this gateway. An ID token has the gateway's client id as audience,
+// which is also an accepted access-token audience for most providers, so it
+// is told apart by the claims only ID tokens carry (every ID token the
+// gateway's own sign-ins obtain has a nonce). Keycloak marks its tokens
+// with a typ claim. With ClientIDs set, the token must have been issued to
+// one of those clients.
+func (p *Provider) accessTokenShape(c Claims) error {
+	for _, k := range []string{"nonce", "at_hash", "c_hash"} {
+		if _, ok := c[k]; ok {
+			return fmt.Errorf("an ID token (it has %s), not an access token", k)
+		}
+	}
+	if typ := c.String("typ"); strings.EqualFold(typ, "ID") || strings.EqualFold(typ, "id_token") {
+		return errors.New("an ID token (typ " + typ + "), not an access token")
+	}
+	if len(p.cfg.ClientIDs) > 0 && p.cfg.Type != TypeCognito {
+		client := c.FirstString("client_id", "cid", "azp", "appid")
+		if !slices.Contains(p.cfg.ClientIDs, client) {
+			return fmt.Errorf("issued to client %q, which is not accepted", clip(client))
+		}
+	}
+	return nil
 }
 
 // Identity extracts who the verified claims c describe. Groups come from

@@ -450,8 +450,37 @@ func TestProviderVerifyIDTokenRules(t *testing.T) {
 	}
 	// Access tokens of a generic provider: aud must be one of Audiences.
 	ap := op.provider(t, func(c *ProviderConfig) { c.Audiences = []string{"api://mcp"} })
-	if _, err := ap.VerifyAccessToken(ctx, sign(map[string]any{"aud": "api://mcp"})); err != nil {
+	if _, err := ap.VerifyAccessToken(ctx, sign(map[string]any{"aud": "api://mcp", "nonce": nil})); err != nil {
 		t.Fatal(err)
+	}
+	// An ID token is not an access token, even where its audience (the
+	// gateway's client id) is an accepted one.
+	dp := op.provider(t, nil)
+	if _, err := dp.VerifyAccessToken(ctx, sign(map[string]any{"nonce": nil})); err != nil {
+		t.Fatalf("access token with the client id as audience: %v", err)
+	}
+	for name, claims := range map[string]map[string]any{
+		"nonce":       {},
+		"at_hash":     {"nonce": nil, "at_hash": "x"},
+		"c_hash":      {"nonce": nil, "c_hash": "x"},
+		"keycloak ID": {"nonce": nil, "typ": "ID"},
+	} {
+		if _, err := dp.VerifyAccessToken(ctx, sign(claims)); !errors.Is(err, ErrInvalidToken) {
+			t.Errorf("ID token (%s) as access token: err = %v", name, err)
+		}
+	}
+	// With ClientIDs, only those clients' tokens (client_id, cid, azp or appid).
+	cp := op.provider(t, func(c *ProviderConfig) { c.ClientIDs = []string{"agent-app"} })
+	for _, claim := range []string{"client_id", "cid", "azp", "appid"} {
+		if _, err := cp.VerifyAccessToken(ctx, sign(map[string]any{"nonce": nil, claim: "agent-app"})); err != nil {
+			t.Errorf("%s of an accepted client: %v", claim, err)
+		}
+	}
+	if _, err := cp.VerifyAccessToken(ctx, sign(map[string]any{"nonce": nil, "cid": "other-app"})); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("token of another client: err = %v", err)
+	}
+	if _, err := cp.VerifyAccessToken(ctx, sign(map[string]any{"nonce": nil})); !errors.Is(err, ErrInvalidToken) {
+		t.Errorf("token naming no client: err = %v", err)
 	}
 	if _, err := ap.VerifyAccessToken(ctx, sign(map[string]any{"aud": "gateway"})); !errors.Is(err, ErrInvalidToken) {
 		t.Fatalf("ID-token audience on the API: err = %v", err)

@@ -70,6 +70,13 @@ func (Users) GetByUsername(ctx context.Context, q Querier, username string) (*do
 	return u, notFound(err, "user")
 }
 
+// GetBySubject returns the user an identity provider knows by subject.
+func (Users) GetBySubject(ctx context.Context, q Querier, source, subject string) (*domain.User, error) {
+	u, err := scanUser(q.QueryRow(ctx, `SELECT `+userColumns+` FROM users u
+		WHERE u.auth_source = $1 AND u.subject = $2`, source, subject))
+	return u, notFound(err, "user")
+}
+
 // GetBySubjectForUpdate returns the user an identity provider knows by
 // subject, locking the row until q's transaction ends.
 func (Users) GetBySubjectForUpdate(ctx context.Context, q Querier, source, subject string) (*domain.User, error) {
