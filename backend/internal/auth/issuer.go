@@ -22,6 +22,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
 	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
@@ -178,36 +179,9 @@ func invalidToken(reason string, cause error) error {
 
 // --- signing keys ---
 
-// JWK is a public key as published in /.well-known/jwks.json (RFC 7517).
-type JWK struct {
-	Kty string `json:"kty"`
-	Crv string `json:"crv"`
-	X   string `json:"x"`
-	Y   string `json:"y"`
-	Kid string `json:"kid"`
-	Alg string `json:"alg"`
-	Use string `json:"use"`
-}
-
-// JWKS is a JSON Web Key Set.
-type JWKS struct {
-	Keys []JWK `json:"keys"`
-}
-
-// ecJWK builds the public JWK of an ES256 key.
-func ecJWK(kid string, pub *ecdsa.PublicKey) (JWK, error) {
-	b, err := pub.Bytes() // 0x04 || X || Y
-	if err != nil || len(b) != 65 {
-		return JWK{}, errors.New("not a P-256 public key")
-	}
-	enc := base64.RawURLEncoding
-	return JWK{Kty: "EC", Crv: "P-256", X: enc.EncodeToString(b[1:33]), Y: enc.EncodeToString(b[33:]),
-		Kid: kid, Alg: signingAlg, Use: "sig"}, nil
-}
-
 // thumbprint is the RFC 7638 JWK thumbprint of pub: the key's kid.
 func thumbprint(pub *ecdsa.PublicKey) (string, error) {
-	j, err := ecJWK("", pub)
+	j, err := oidc.PublicJWK("thumbprint", signingAlg, pub) // only crv, kty, x and y count
 	if err != nil {
 		return "", err
 	}
@@ -325,28 +299,28 @@ func (s *TokenService) ListSigningKeys(ctx context.Context) ([]*domain.SigningKe
 
 // JWKS returns the public keys tokens may currently be signed with: the
 // active key and retired keys whose tokens may still be alive.
-func (s *TokenService) JWKS(ctx context.Context) (JWKS, error) {
+func (s *TokenService) JWKS(ctx context.Context) (oidc.JWKS, error) {
 	// Relying parties fetch this when they meet an unknown kid, so it must
 	// show a key another replica just rotated in.
 	if err := s.ring.reload(ctx, s, false, kidRefetchInterval); err != nil {
-		return JWKS{}, err
+		return oidc.JWKS{}, err
 	}
 	s.ring.mu.RLock()
 	defer s.ring.mu.RUnlock()
 	now := s.now()
-	out := JWKS{Keys: []JWK{}}
+	out := oidc.JWKS{Keys: []oidc.JWK{}}
 	for _, k := range s.ring.public {
 		if k.usable(now) {
 			out.Keys = append(out.Keys, k.jwk)
 		}
 	}
-	slices.SortFunc(out.Keys, func(a, b JWK) int { return strings.Compare(a.Kid, b.Kid) })
+	slices.SortFunc(out.Keys, func(a, b oidc.JWK) int { return strings.Compare(a.Kid, b.Kid) })
 	return out, nil
 }
 
 type ringKey struct {
 	pub       *ecdsa.PublicKey
-	jwk       JWK
+	jwk       oidc.JWK
 	retiredAt *time.Time
 }
 
@@ -395,7 +369,7 @@ func (r *keyRing) reload(ctx context.Context, s *TokenService, force bool, maxAg
 			s.log.ErrorContext(ctx, "stored signing key unusable", "kid", k.KID, "error", err)
 			continue
 		}
-		jwk, err := ecJWK(k.KID, ec)
+		jwk, err := oidc.PublicJWK(k.KID, signingAlg, ec)
 		if err != nil {
 			continue
 		}

@@ -277,7 +277,7 @@ func (l *OIDCLogin) complete(ctx context.Context, providerID string, cb Callback
 // linked to an existing account by name or e-mail (that would let whoever
 // controls a provider account take over a local one).
 func (l *OIDCLogin) provision(ctx context.Context, p *oidc.Provider, id oidc.Identity) (*domain.User, error) {
-	groups, err := normalizeIdPGroups(id.Groups)
+	groups, err := normalizeGroups(id.Groups)
 	if err != nil {
 		return nil, &LoginFailure{Reason: LoginFailIDToken, Detail: "unusable group names", Err: err}
 	}
@@ -399,20 +399,6 @@ func (l *OIDCLogin) freeUsername(ctx context.Context, tx pgx.Tx, source string, 
 		}
 	}
 	return "", &LoginFailure{Reason: LoginFailUnavailable, Detail: "no free username"}
-}
-
-// normalizeIdPGroups sorts and dedupes the provider's groups and refuses
-// names no group can have.
-func normalizeIdPGroups(in []string) ([]string, error) {
-	out := make([]string, 0, len(in))
-	for _, g := range in {
-		if err := domain.ValidateGroupName("groups", g); err != nil {
-			return nil, err
-		}
-		out = append(out, g)
-	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
 }
 
 // LogValue keeps slog from ever printing a Callback's code.

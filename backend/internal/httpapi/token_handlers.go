@@ -15,12 +15,13 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 )
 
 // TokenService is the gateway's own credentials: signing keys, service
 // accounts with the client-credentials grant, and personal access tokens.
 type TokenService interface {
-	JWKS(ctx context.Context) (auth.JWKS, error)
+	JWKS(ctx context.Context) (oidc.JWKS, error)
 	ClientCredentials(ctx context.Context, clientID, secret string) (*auth.IssuedToken, error)
 	ListServiceAccounts(ctx context.Context) ([]*domain.ServiceAccount, error)
 	CreateServiceAccount(ctx context.Context, actor *domain.Principal, in auth.NewServiceAccount) (*domain.ServiceAccount, string, error)
@@ -246,7 +247,7 @@ func (s *server) jwks(c *gin.Context) {
 	}
 	out := JWKS{Keys: make([]JWK, 0, len(set.Keys))}
 	for _, k := range set.Keys {
-		out.Keys = append(out.Keys, JWK(k))
+		out.Keys = append(out.Keys, JWK{Kty: k.Kty, Crv: k.Crv, X: k.X, Y: k.Y, Kid: k.Kid, Alg: k.Alg, Use: k.Use})
 	}
 	// Short: a relying party that meets a new kid refetches anyway.
 	c.Header("Cache-Control", "public, max-age=60")
