@@ -671,7 +671,7 @@ export interface paths {
         put?: never;
         /**
          * Get an access token (client credentials)
-         * @description OAuth 2 client-credentials grant for service accounts. Authenticate with HTTP Basic (client_secret_basic) or with client_id and client_secret in the body (client_secret_post), not both. The token is a JWT (ES256, typ at+jwt) whose issuer and audience are the gateway's public URL; send it as "Authorization: Bearer <token>". Failed attempts are throttled per client id and per client IP.
+         * @description OAuth 2 client-credentials grant for service accounts. Authenticate with HTTP Basic (client_secret_basic) or with client_id and client_secret in the body (client_secret_post), not both. The token is a JWT (ES256, typ at+jwt) whose issuer and audience are the gateway's public URL; send it as "Authorization: Bearer <token>". Failed attempts are throttled per client id and client IP together, and per client IP.
          */
         post: operations["issueToken"];
         delete?: never;
