@@ -278,21 +278,13 @@ func (b *Bearer) candidates(ctx context.Context, iss string, hint domain.TokenHi
 		switch {
 		case hint.UserPoolID != "" && hint.UserPoolID != c.UserPoolID:
 		case hint.Region != "" && hint.Region != c.Region:
-		case hint.ClientID != "" && hint.ClientID != c.ClientID && !contains(c.Audiences, hint.ClientID):
+		case hint.ClientID != "" && hint.ClientID != c.ClientID && !slices.Contains(c.Audiences, hint.ClientID) &&
+			!slices.Contains(c.ClientIDs, hint.ClientID):
 		default:
 			out = append(out, p)
 		}
 	}
 	return out
-}
-
-func contains(list []string, v string) bool {
-	for _, s := range list {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // refused audits a refused bearer token. The token itself is never
