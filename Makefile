@@ -15,6 +15,9 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 DEVENV  := scripts/devenv.sh
 # npm ci rewrites this file, so it marks an up-to-date node_modules.
 FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+# The TypeScript MCP peers (server-everything, the SDK client) Go tests run.
+MCPNODE       := backend/internal/testutil/mcpnode
+MCPNODE_DEPS  := $(MCPNODE)/node_modules/.package-lock.json
 
 .PHONY: help run build frontend test lint openapi env-example bench services-stop clean
 
@@ -23,6 +26,9 @@ help: ## List the targets
 
 $(FRONTEND_DEPS): frontend/package.json frontend/package-lock.json
 	cd frontend && $(NPM) ci --no-audit --no-fund
+
+$(MCPNODE_DEPS): $(MCPNODE)/package.json $(MCPNODE)/package-lock.json
+	cd $(MCPNODE) && $(NPM) ci --no-audit --no-fund
 
 frontend: $(FRONTEND_DEPS) ## Build the dashboard into frontend/dist
 	cd frontend && $(NPM) run build
@@ -52,7 +58,7 @@ run: build ## Serve on http://localhost:7860 (settings: environment or .env)
 	echo; \
 	exec ./$(BIN) serve
 
-test: $(FRONTEND_DEPS) ## Lint, then every test: Go (race detector, real Postgres and Redis), frontend, browser
+test: $(FRONTEND_DEPS) $(MCPNODE_DEPS) ## Lint, then every test: Go (race detector, real Postgres and Redis), frontend, browser
 	@start=$$(date +%s); \
 	eval "$$($(DEVENV) env)"; \
 	export CHROMIUM_PATH="$$($(DEVENV) chromium)" MCPGW_E2E=1; \
