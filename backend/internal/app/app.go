@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"sync/atomic"
 	"time"
 
@@ -26,6 +27,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/netguard"
 	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 	"github.com/mcpgw/mcpgw/backend/internal/postgres"
+	"github.com/mcpgw/mcpgw/backend/internal/proxy"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
 	"github.com/mcpgw/mcpgw/backend/internal/registry"
 	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
@@ -63,6 +65,8 @@ type App struct {
 	// OIDC signs browsers in through identity providers.
 	OIDC     *auth.OIDCLogin
 	Registry *registry.Service
+	// Proxy carries agents' MCP traffic to registered servers.
+	Proxy    *proxy.Proxy
 	handler  http.Handler
 	draining atomic.Bool
 	// stopBackground ends background work (the registry watcher); bgDone
@@ -161,8 +165,8 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	// A disable or deletion reaches the user's tokens at once on this
 	// replica (others: within TOKEN_STATE_CACHE_TTL).
 	a.Users.ForgetTokensWith(func(id int64) { a.Tokens.ForgetUser(id); a.Bearer.ForgetUser(id) })
-	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box,
-		Guard: netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}, Audit: a.Audit, Log: a.log})
+	guard := netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}
+	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box, Guard: guard, Audit: a.Audit, Log: a.log})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBackground, a.bgDone = stop, make(chan struct{})
 	go func() {
@@ -170,10 +174,21 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		holder.Watch(bg, cfg.RegistryResync)
 	}()
 
-	a.handler, err = httpapi.New(httpapi.Deps{
+	a.Proxy = proxy.New(proxy.Deps{
+		Registry: holder, Egress: a.Registry, Bearer: a.Bearer, Sessions: a.Auth, Audit: a.Audit, Log: a.log,
+		Metrics: proxy.NewMetrics(reg),
+	}, proxy.Options{
+		PublicURL: cfg.PublicURL, CookieName: cfg.SessionCookieName,
+		MaxBodyBytes: cfg.ProxyMaxBodyBytes, ConnectTimeout: cfg.ProxyConnectTimeout,
+		ResponseHeaderTimeout: cfg.ProxyResponseHeaderTimeout, StreamIdleTimeout: cfg.ProxyStreamIdleTimeout,
+		MaxStreamsPerPrincipal: cfg.ProxyMaxStreamsPerPrincipal, TrustedProxies: trustedPrefixes(cfg.TrustedProxies),
+		Guard: guard, Issuers: authorizationServers(cfg, providers),
+	})
+	api, err := httpapi.New(httpapi.Deps{
 		Auth:    a.Auth,
 		Users:   a.Users,
 		Catalog: a.Registry,
+		Proxy:   a.Proxy,
 		Tokens:  a.Tokens,
 		Bearer:  a.Bearer,
 		IdP:     a.OIDC,
@@ -203,7 +218,46 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if err != nil {
 		return nil, err
 	}
+	// MCP traffic goes straight to the proxy: it does its own
+	// authentication, limits and errors (JSON-RPC), and none of the API's
+	// per-request work belongs on its hot path.
+	a.handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if proxy.Owns(r.URL.Path) {
+			a.Proxy.ServeHTTP(w, r)
+			return
+		}
+		api.ServeHTTP(w, r)
+	})
 	return a, nil
+}
+
+// trustedPrefixes turns TRUSTED_PROXIES (validated addresses and CIDRs)
+// into prefixes.
+func trustedPrefixes(list []string) []netip.Prefix {
+	var out []netip.Prefix
+	for _, s := range list {
+		if pf, err := netip.ParsePrefix(s); err == nil {
+			out = append(out, pf.Masked())
+		} else if a, err := netip.ParseAddr(s); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+		}
+	}
+	return out
+}
+
+// authorizationServers lists, for protected-resource metadata, where an
+// MCP client can get a token the gateway accepts: each identity provider's
+// issuer and the gateway itself (client credentials).
+func authorizationServers(cfg *config.Config, providers *auth.Providers) func() []string {
+	return func() []string {
+		out := []string{}
+		for _, p := range providers.List() {
+			if iss := p.Issuer(); iss != "" {
+				out = append(out, iss)
+			}
+		}
+		return append(out, cfg.PublicURL.String())
+	}
 }
 
 // newProviders builds the configured identity providers. Nothing is fetched

@@ -78,20 +78,7 @@ func NewWriter(db *postgres.DB, log *slog.Logger, reg prometheus.Registerer, opt
 
 // Record queues ev, filling its time and request details from ctx when unset.
 func (w *Writer) Record(ctx context.Context, ev domain.AuditEvent) {
-	if ev.OccurredAt.IsZero() {
-		ev.OccurredAt = w.now()
-	}
-	ri := domain.RequestInfoFrom(ctx)
-	if ev.RequestID == "" {
-		ev.RequestID = ri.RequestID
-	}
-	if ev.ClientIP == "" {
-		ev.ClientIP = ri.ClientIP
-	}
-	if ev.UserAgent == "" {
-		ev.UserAgent = ri.UserAgent
-	}
-	sanitize(&ev)
+	w.complete(ctx, &ev)
 	w.mu.RLock()
 	defer w.mu.RUnlock()
 	if w.closed {
@@ -112,6 +99,42 @@ func (w *Writer) Record(ctx context.Context, ev domain.AuditEvent) {
 		w.dropped.Inc()
 		w.log.Error("audit queue full: event dropped", "action", ev.Action, "actor", ev.Actor)
 	}
+}
+
+// complete fills ev's time and request details from ctx when unset, and
+// makes its text storable.
+func (w *Writer) complete(ctx context.Context, ev *domain.AuditEvent) {
+	if ev.OccurredAt.IsZero() {
+		ev.OccurredAt = w.now()
+	}
+	ri := domain.RequestInfoFrom(ctx)
+	if ev.RequestID == "" {
+		ev.RequestID = ri.RequestID
+	}
+	if ev.ClientIP == "" {
+		ev.ClientIP = ri.ClientIP
+	}
+	if ev.UserAgent == "" {
+		ev.UserAgent = ri.UserAgent
+	}
+	sanitize(ev)
+}
+
+// TryRecord is Record for hot paths that must never wait: when the queue
+// is full the event is dropped at once, counted and logged.
+func (w *Writer) TryRecord(ctx context.Context, ev domain.AuditEvent) {
+	w.complete(ctx, &ev)
+	w.mu.RLock()
+	defer w.mu.RUnlock()
+	if !w.closed {
+		select {
+		case w.queue <- ev:
+			return
+		default:
+		}
+	}
+	w.dropped.Inc()
+	w.log.Error("audit queue full: event dropped", "action", ev.Action, "actor", ev.Actor)
 }
 
 // Flush waits until every event recorded before the call is written.

@@ -75,6 +75,13 @@ type Config struct {
 	UpstreamAllowLinkLocal bool
 	RegistryResync         time.Duration
 
+	// MCP proxy
+	ProxyMaxBodyBytes           int64
+	ProxyConnectTimeout         time.Duration
+	ProxyResponseHeaderTimeout  time.Duration
+	ProxyStreamIdleTimeout      time.Duration
+	ProxyMaxStreamsPerPrincipal int
+
 	// Operations
 	LogLevel  slog.Level
 	LogFormat string
@@ -207,6 +214,24 @@ func options() []option {
 			set: func(c *Config, v string) error {
 				return setDuration(&c.RegistryResync, v, 100*time.Millisecond, time.Hour)
 			}},
+
+		{help: "MCP proxy (/{server}/..., /api/streamable/{server}, /api/execute/{server})"},
+		{name: "PROXY_MAX_BODY_BYTES", def: "4194304", help: "Largest JSON-RPC request body the proxy accepts, in bytes; larger ones get 413 and are never partly inspected.",
+			set: func(c *Config, v string) error { return setIntAs(&c.ProxyMaxBodyBytes, v, 1024, 1<<30) }},
+		{name: "PROXY_CONNECT_TIMEOUT", def: "10s", help: "How long connecting to an upstream MCP server may take before the client gets 502.",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.ProxyConnectTimeout, v, 100*time.Millisecond, 5*time.Minute)
+			}},
+		{name: "PROXY_RESPONSE_HEADER_TIMEOUT", def: "60s", help: "How long an upstream may take to start answering before the client gets 504 (a tool answering as plain JSON must finish within it; streams need only start).",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.ProxyResponseHeaderTimeout, v, 100*time.Millisecond, time.Hour)
+			}},
+		{name: "PROXY_STREAM_IDLE_TIMEOUT", def: "5m", help: "An event stream from an upstream that sends nothing for this long is closed.",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.ProxyStreamIdleTimeout, v, time.Second, 24*time.Hour)
+			}},
+		{name: "PROXY_MAX_STREAMS_PER_PRINCIPAL", def: "64", help: "Concurrent proxied requests and streams allowed per caller on each replica; more get 429.",
+			set: func(c *Config, v string) error { return setInt(&c.ProxyMaxStreamsPerPrincipal, v, 1, 1_000_000) }},
 
 		{help: "Operations"},
 		{name: "LOG_LEVEL", def: "info", help: "Least severe log level written: debug, info, warn or error.",

@@ -134,6 +134,22 @@ const (
 
 var pathPattern = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
 
+// LooksLikeServerPath reports whether a URL's first segment could name a
+// server: the syntax ValidateServerPath accepts, and not reserved. It runs
+// on every request, so it avoids the regular expression.
+func LooksLikeServerPath(seg string) bool {
+	if seg == "" || len(seg) > MaxPathLength {
+		return false
+	}
+	for i := 0; i < len(seg); i++ {
+		c := seg[i]
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return !IsReservedPath(seg)
+}
+
 // ValidateServerPath checks a server's proxy path: one lowercase segment of
 // [a-z0-9_-] that the gateway does not serve itself.
 func ValidateServerPath(field, path string) error {

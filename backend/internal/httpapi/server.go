@@ -95,7 +95,9 @@ type Deps struct {
 	Auth   AuthService
 	Bearer BearerAuthenticator // nil: bearer tokens are refused
 	// IdP signs browsers in through identity providers; nil: none.
-	IdP   IdentityProviders
+	IdP IdentityProviders
+	// Proxy carries MCP traffic for seed 004\'s aliases; nil: they 404.
+	Proxy MCPProxy
 	Users UserService
 	// Catalog is the registry: servers, scopes, mappings, audit.
 	Catalog RegistryService
@@ -206,6 +208,7 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		admin.DELETE("/groups/*name", s.deleteGroup)
 	}
 	s.tokenRoutes(r, api)
+	s.proxyRoutes(r)
 
 	// Browser sign-in through identity providers: never cached, and the
 	// caller identified, so a sign-in ends the session the browser had.

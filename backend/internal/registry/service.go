@@ -56,6 +56,7 @@ type Service struct {
 	guard   netguard.Options
 	audit   Auditor
 	log     *slog.Logger
+	egress  egressCache
 }
 
 // Options wires a Service.

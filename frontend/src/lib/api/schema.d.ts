@@ -24,6 +24,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/.well-known/oauth-protected-resource/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * OAuth protected-resource metadata of a server (RFC 9728)
+         * @description Where an MCP client gets a token for the server at /{path}: the authorization servers the gateway accepts tokens from. A 401 from the proxy points here in WWW-Authenticate's resource_metadata. Public.
+         */
+        get: operations["getResourceMetadata"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -119,6 +139,34 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/execute/{server}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * SSE alias: open the event stream
+         * @description Seed 004's alias for the legacy HTTP+SSE transport: the server's SSE endpoint (its registered upstream URL, or /sse beside it). The endpoint event is rewritten so messages are posted back through the gateway.
+         */
+        get: operations["executeGet"];
+        put?: never;
+        /**
+         * SSE alias: post a message
+         * @description Seed 004's alias for the legacy HTTP+SSE transport; messages are checked as on /{server}.
+         */
+        post: operations["executePost"];
+        /**
+         * SSE alias: DELETE passes through
+         * @description Seed 004's alias for the legacy HTTP+SSE transport.
+         */
+        delete: operations["executeDelete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -485,6 +533,34 @@ export interface paths {
          */
         post: operations["rotateSigningKey"];
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/streamable/{server}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Streamable HTTP alias: open the server's stream
+         * @description Seed 004's alias of /{server}: the MCP server's Streamable HTTP endpoint (its registered upstream URL, or /mcp beside it). GET opens the server-to-client event stream. Authentication, permission checks and errors are the proxy's: bearer token (Authorization or X-Authorization) or session cookie; JSON-RPC errors.
+         */
+        get: operations["streamableGet"];
+        put?: never;
+        /**
+         * Streamable HTTP alias: send JSON-RPC
+         * @description Seed 004's alias of /{server}. The body (one JSON-RPC message or a batch) is checked message by message (method, and tool for tools/call) before anything is forwarded; the answer is JSON or an event stream, tools/list results filtered to the tools the caller may call.
+         */
+        post: operations["streamablePost"];
+        /**
+         * Streamable HTTP alias: end the session
+         * @description Seed 004's alias of /{server}: ends the MCP session named by Mcp-Session-Id.
+         */
+        delete: operations["streamableDelete"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1013,6 +1089,26 @@ export interface components {
             description?: string;
             rules: components["schemas"]["Rule"][];
         };
+        ResourceMetadata: {
+            /**
+             * @description AuthorizationServers issue tokens the gateway accepts: the identity
+             *     providers' issuers and the gateway itself (client credentials).
+             */
+            authorization_servers: string[];
+            /**
+             * @example [
+             *       "header"
+             *     ]
+             */
+            bearer_methods_supported: string[];
+            /**
+             * @description Resource is the server's URL on the gateway.
+             * @example https://gateway.example.com/currenttime
+             */
+            resource: string;
+            /** @example Current Time */
+            resource_name?: string;
+        };
         Rule: {
             /**
              * @description JSON-RPC methods execute is narrowed to; absent or "*" means all. Protocol housekeeping (initialize, ping, ...) is always allowed with execute.
@@ -1326,6 +1422,38 @@ export interface operations {
             };
         };
     };
+    getResourceMetadata: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResourceMetadata"];
+                };
+            };
+            /** @description No such server */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listAudit: {
         parameters: {
             query?: {
@@ -1591,6 +1719,98 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["httpapi.ProviderList"];
                 };
+            };
+        };
+    };
+    executeGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path, optionally followed by a sub-path */
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not use this server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    executePost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path, optionally followed by a sub-path */
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": Record<string, never>;
+                };
+            };
+            /** @description A message was denied */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    executeDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path, optionally followed by a sub-path */
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };
@@ -3372,6 +3592,133 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
                 };
+            };
+        };
+    };
+    streamableGet: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path, optionally followed by a sub-path */
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description No or invalid credentials (WWW-Authenticate names the resource metadata) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The caller may not use this server */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    streamablePost: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path, optionally followed by a sub-path */
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": string;
+                };
+            };
+            /** @description Not JSON-RPC, duplicate keys, trailing data */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description No or invalid credentials */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A message was denied (JSON-RPC error with its id) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Body too large */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Upstream unreachable */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Upstream too slow */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    streamableDelete: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Server path, optionally followed by a sub-path */
+                server: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -1,0 +1,427 @@
+package proxy
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/netguard"
+)
+
+// upstreamURL maps a request for /{path}{rest} onto the server's upstream.
+// The registered upstream URL is the server's MCP endpoint (e.g.
+// http://10.0.0.5:8000/mcp); its directory (http://10.0.0.5:8000/) is
+// where the rest of the server lives, so /{path}/mcp, /{path}/sse and
+// /{path}/messages?... reach what the upstream serves there, and /{path}
+// alone reaches the endpoint itself. The aliases reach the endpoint when
+// the server speaks their transport, else the conventional /mcp or /sse
+// next to it. rest is the escaped path after the server's segment; "." and
+// ".." segments are refused, so a request cannot climb out of the
+// directory to other services on the upstream host.
+func upstreamURL(srv *domain.Server, rest, aliasTransport, rawQuery string) (*url.URL, error) {
+	base, err := url.Parse(srv.UpstreamURL)
+	if err != nil {
+		return nil, err
+	}
+	endpoint := base.EscapedPath()
+	dir := endpoint[:strings.LastIndex(endpoint, "/")+1]
+	if dir == "" {
+		dir = "/"
+	}
+	var raw string
+	switch {
+	case rest == "":
+		raw = endpoint
+		if aliasTransport != "" && aliasTransport != srv.Transport {
+			raw = dir + conventionalEndpoint(aliasTransport)
+		}
+		if raw == "" {
+			raw = "/"
+		}
+	default:
+		for _, seg := range strings.Split(rest, "/") {
+			un, err := url.PathUnescape(seg)
+			if err != nil || un == "." || un == ".." || strings.ContainsAny(un, "/\\") {
+				return nil, errBadPath
+			}
+		}
+		raw = dir + strings.TrimPrefix(rest, "/")
+	}
+	path, err := url.PathUnescape(raw)
+	if err != nil {
+		return nil, errBadPath
+	}
+	out := &url.URL{Scheme: base.Scheme, Host: base.Host, Path: path, RawPath: raw, RawQuery: base.RawQuery}
+	if rawQuery != "" {
+		if out.RawQuery != "" {
+			out.RawQuery += "&"
+		}
+		out.RawQuery += rawQuery
+	}
+	return out, nil
+}
+
+var errBadPath = errors.New("path segments . and .. are not forwarded")
+
+func conventionalEndpoint(transport string) string {
+	if transport == domain.TransportSSE {
+		return "sse"
+	}
+	return "mcp"
+}
+
+// forwardedHeaders are the request headers that reach an upstream: the
+// protocol's own and harmless descriptive ones. Everything else is
+// dropped, so no credential of the caller's (cookies, the gateway token,
+// proxy credentials, in whatever spelling) can pass by accident; what the
+// upstream gets to authenticate the gateway comes from the server's
+// egress settings.
+var forwardedHeaders = [...]string{
+	"Accept", "Accept-Language", "Content-Type", "User-Agent", "Cache-Control",
+	"Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-Id", "Traceparent", "Tracestate",
+}
+
+// gatewayHeaders are the X- headers of the gateway's own protocol (seed
+// 002) and of proxies: never provider headers.
+func gatewayHeader(name string) bool {
+	switch name {
+	case "X-Authorization", "X-User-Pool-Id", "X-Client-Id", "X-Region", "X-Real-Ip", "X-Csrf-Token", "X-Request-Id":
+		return true
+	}
+	return strings.HasPrefix(name, "X-Forwarded-")
+}
+
+// rewrite builds the upstream request from the client's.
+func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
+	c := callFrom(pr.In.Context())
+	pr.Out.URL = c.target
+	pr.Out.Host = ""
+	in, out := pr.In.Header, http.Header{}
+	for _, name := range forwardedHeaders {
+		if v := in.Values(name); len(v) > 0 {
+			out[name] = v
+		}
+	}
+	for name, v := range c.creds.Header {
+		out[name] = v
+	}
+	// Seed 002's dual token: the agent authenticated to the gateway in
+	// X-Authorization, so its Authorization (and provider headers such as
+	// X-Atlassian-Cloud-Id) are meant for this server, which takes them.
+	if c.creds.Passthrough && c.ingressX {
+		for name, v := range in {
+			if name == "Authorization" || strings.HasPrefix(name, "X-") && !gatewayHeader(name) {
+				out[name] = v
+			}
+		}
+	}
+	ri := domain.RequestInfoFrom(pr.In.Context())
+	out.Set("X-Request-ID", ri.RequestID)
+	out.Set("X-Forwarded-For", p.forwardedFor(pr.In, ri.ClientIP))
+	if p.o.PublicURL != nil {
+		out.Set("X-Forwarded-Host", p.o.PublicURL.Host)
+		out.Set("X-Forwarded-Proto", p.o.PublicURL.Scheme)
+	}
+	pr.Out.Header = out
+}
+
+// forwardedFor is the X-Forwarded-For the upstream sees: the chain from a
+// trusted proxy with its peer appended, else only the client's address.
+func (p *Proxy) forwardedFor(r *http.Request, client string) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return client
+	}
+	if a, err := netip.ParseAddr(host); err == nil && p.trusted(a) {
+		if prior := strings.Join(r.Header.Values("X-Forwarded-For"), ", "); prior != "" {
+			return prior + ", " + host
+		}
+	}
+	return client
+}
+
+// modifyResponse prepares the upstream's answer for the client: streams
+// are watched for idleness and rewritten event by event, JSON results of
+// tools/list are filtered to what the caller may call.
+func (p *Proxy) modifyResponse(resp *http.Response) error {
+	c := callFrom(resp.Request.Context())
+	c.status = resp.StatusCode
+	p.d.Metrics.latency(c.srv.Path, time.Since(c.start))
+	if resp.StatusCode >= 500 {
+		p.d.Metrics.upstreamError(c.srv.Path, "status_"+strconv.Itoa(resp.StatusCode/100)+"xx")
+	}
+	// An upstream's cookies would be set on the gateway's origin, next to
+	// its session cookie.
+	resp.Header.Del("Set-Cookie")
+	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch {
+	case mt == "text/event-stream":
+		resp.Header.Del("Content-Length")
+		p.d.Metrics.streamOpened(c.srv.Path)
+		resp.Body = p.eventStream(resp.Body, c)
+	case mt == "application/json" && c.wantsList:
+		return p.filterJSON(resp, c)
+	}
+	return nil
+}
+
+// filterJSON filters the tools of a tools/list result (single or batch)
+// to those the caller may call.
+func (p *Proxy) filterJSON(resp *http.Response, c *call) error {
+	limit := p.o.MaxResponseInspectBytes
+	b, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	_ = resp.Body.Close()
+	if err != nil {
+		return err
+	}
+	if int64(len(b)) > limit {
+		return errResponseTooLarge
+	}
+	out, _, err := FilterToolsResult(b, c.allowTool)
+	if err != nil {
+		return errUnreadableResponse
+	}
+	resp.Body = io.NopCloser(bytes.NewReader(out))
+	resp.ContentLength = int64(len(out))
+	resp.Header.Set("Content-Length", strconv.Itoa(len(out)))
+	return nil
+}
+
+var (
+	errResponseTooLarge   = errors.New("the upstream's tools/list result is too large to inspect")
+	errUnreadableResponse = errors.New("the upstream's response is not valid JSON-RPC")
+)
+
+// allowTool reports whether the caller may call tool on the call's server.
+func (c *call) allowTool(tool string) bool {
+	return c.policy.CheckCall(c.ref, "tools/call", tool).Allowed
+}
+
+// upstreamError answers a failed exchange with a JSON-RPC error carrying
+// the request's id: 502 when the upstream cannot be reached, 504 when it
+// is too slow.
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
+	c := callFrom(r.Context())
+	if r.Context().Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return // the client went away: there is nobody to answer
+	}
+	status, code, msg, kind := http.StatusBadGateway, CodeUpstreamUnavailable, "the MCP server is unreachable", "unreachable"
+	var ne net.Error
+	switch {
+	case errors.Is(err, netguard.ErrBlocked):
+		msg, kind = "the MCP server's address is refused by the gateway", "blocked"
+	case errors.Is(err, errResponseTooLarge), errors.Is(err, errUnreadableResponse):
+		msg, kind = err.Error(), "bad_response"
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		status, code, msg, kind = http.StatusGatewayTimeout, CodeUpstreamTimeout, "the MCP server did not answer in time", "timeout"
+	}
+	p.d.Metrics.upstreamError(c.srv.Path, kind)
+	p.d.Log.WarnContext(r.Context(), "upstream request failed", "server", c.srv.Path, "kind", kind, "error", err)
+	writeRPCError(w, status, c.single.ID, code, msg)
+}
+
+// eventStream wraps an upstream event stream: each event is rewritten (the
+// legacy transport's endpoint kept under the gateway, tools/list results
+// filtered) and passed on as soon as it is complete, and the stream is
+// closed when it has been idle for StreamIdleTimeout.
+func (p *Proxy) eventStream(body io.ReadCloser, c *call) io.ReadCloser {
+	s := &stream{body: body, p: p, c: c}
+	s.idle = time.AfterFunc(p.o.StreamIdleTimeout, func() { _ = s.Close() })
+	if !c.legacy {
+		s.r = NewSSEReader(idleReader{s}, p.transform(c, nil))
+		return s
+	}
+	// The legacy transport answers messages on this stream, so errors for
+	// messages the gateway refuses must be sent here too: a pump copies
+	// the rewritten upstream events into a pipe, and refusals are written
+	// into the same pipe between events.
+	pr, pw := io.Pipe()
+	out := &eventSink{w: pw}
+	s.r, s.sink = pr, out
+	rw := NewSSERewriter(out, nil, p.transform(c, s))
+	go func() {
+		buf := make([]byte, 32<<10)
+		src := idleReader{s}
+		for {
+			n, err := src.Read(buf)
+			if n > 0 {
+				if _, werr := rw.Write(buf[:n]); werr != nil {
+					_ = pw.CloseWithError(werr)
+					return
+				}
+			}
+			if err != nil {
+				_ = rw.Close()
+				_ = pw.CloseWithError(err)
+				return
+			}
+		}
+	}()
+	return s
+}
+
+// eventSink is where a legacy stream's events are written, whole, by the
+// pump and by refusals, one at a time. The rewriter writes only complete
+// events and comments to it, so anything written between two of its writes
+// lands between events.
+type eventSink struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (e *eventSink) Write(b []byte) (int, error) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.w.Write(b)
+}
+
+// send writes one JSON-RPC message as a message event.
+func (e *eventSink) send(msg []byte) {
+	ev := make([]byte, 0, len(msg)+24)
+	ev = append(ev, "event: message\ndata: "...)
+	ev = append(ev, msg...)
+	ev = append(ev, "\n\n"...)
+	_, _ = e.Write(ev)
+}
+
+// stream is an upstream event stream on its way to the client.
+type stream struct {
+	body io.ReadCloser
+	p    *Proxy
+	c    *call
+	r    io.Reader
+	idle *time.Timer
+	once sync.Once
+	sink *eventSink // legacy transport: where refusals are sent
+	key  string     // legacy transport: the session's message path on the gateway
+}
+
+func (s *stream) Read(b []byte) (int, error) { return s.r.Read(b) }
+
+// Close ends the stream once, however many times it is called (the idle
+// timer and the reverse proxy both do).
+func (s *stream) Close() error {
+	var err error
+	s.once.Do(func() {
+		s.idle.Stop()
+		err = s.body.Close()
+		if pr, ok := s.r.(*io.PipeReader); ok {
+			_ = pr.Close()
+		}
+		if s.key != "" {
+			s.p.sessions.drop(s.key, s)
+		}
+		s.p.d.Metrics.streamClosed(s.c.srv.Path)
+	})
+	return err
+}
+
+// idleReader reads the upstream body and re-arms the idle timer whenever
+// bytes arrive.
+type idleReader struct{ s *stream }
+
+func (r idleReader) Read(b []byte) (int, error) {
+	n, err := r.s.body.Read(b)
+	if n > 0 {
+		r.s.idle.Reset(r.s.p.o.StreamIdleTimeout)
+	}
+	return n, err
+}
+
+// transform rewrites an upstream event stream event by event: the legacy
+// transport's endpoint is mapped under the gateway (an endpoint elsewhere
+// ends the stream: clients must never be sent around the gateway), and
+// tools/list results are filtered to the caller's tools. For a legacy
+// stream s, the session's message path is remembered, so refusals of
+// messages posted there can be sent on the stream.
+func (p *Proxy) transform(c *call, s *stream) func(ev *Event) error {
+	base, _ := url.Parse(c.srv.UpstreamURL) // parsed before, in upstreamURL
+	dir := *base
+	dir.Path = dir.Path[:strings.LastIndex(dir.Path, "/")+1]
+	dir.RawPath, dir.RawQuery = "", ""
+	return func(ev *Event) error {
+		switch {
+		case ev.Name == "endpoint":
+			to, err := RewriteEndpoint(string(ev.Data), c.target, &dir, c.prefix)
+			if err != nil {
+				p.d.Log.Warn("upstream endpoint event refused", "server", c.srv.Path, "error", err)
+				return err
+			}
+			ev.Data = []byte(to)
+			if s != nil && s.key == "" {
+				s.key = to
+				p.sessions.add(to, s)
+			}
+		case ev.Name == "" || ev.Name == "message":
+			// Every message is looked at (about a microsecond for a small
+			// one): a shortcut such as looking for "tools" would miss
+			// "Tools" or "tool\u0073", which lenient clients accept.
+			out, changed, err := FilterToolsResult(ev.Data, c.allowTool)
+			switch {
+			case err != nil && looksLikeJSON(ev.Data):
+				// Unreadable to the gateway means unfiltered: it must not
+				// reach a client that may read it more leniently.
+				ev.Data = ErrorResponse(nil, CodeInternalError, "the gateway could not read a message from the MCP server")
+			case err == nil && changed:
+				ev.Data = out
+			}
+		}
+		return nil
+	}
+}
+
+// legacySessions maps a legacy session's message path on the gateway
+// (e.g. /currenttime/messages?sessionId=abc) to its open stream.
+type legacySessions struct {
+	mu sync.Mutex
+	m  map[string]*stream
+}
+
+func (l *legacySessions) add(key string, s *stream) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m == nil {
+		l.m = map[string]*stream{}
+	}
+	l.m[key] = s
+}
+
+func (l *legacySessions) drop(key string, s *stream) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.m[key] == s {
+		delete(l.m, key)
+	}
+}
+
+// stream returns the open legacy stream whose messages go to key, if the
+// same principal opened it.
+func (l *legacySessions) stream(key, principal string) *stream {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	s := l.m[key]
+	if s == nil || principalKey(s.c.principal) != principal {
+		return nil
+	}
+	return s
+}
+
+// looksLikeJSON reports whether data starts like a JSON object or array:
+// what is not cannot be a JSON-RPC message to any client.
+func looksLikeJSON(data []byte) bool {
+	d := bytes.TrimLeft(data, " \t\r\n")
+	return len(d) > 0 && (d[0] == '{' || d[0] == '[')
+}

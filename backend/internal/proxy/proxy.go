@@ -1,0 +1,418 @@
+// Package proxy is the gateway's MCP reverse proxy: it authenticates each
+// agent, decides every JSON-RPC message by server, method and tool before
+// anything reaches the upstream, forwards exactly the bytes it decided on,
+// streams responses (Streamable HTTP and the legacy HTTP+SSE transport)
+// without buffering, filters tools/list results to what the caller may
+// call, and replaces the caller's credentials with the server's own.
+package proxy
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/netip"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcpgw/mcpgw/backend/internal/authz"
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/netguard"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
+)
+
+// Snapshots gives the current registry snapshot; registry.Holder does.
+type Snapshots interface {
+	Current() *registry.Snapshot
+}
+
+// EgressSource opens the credentials a server's upstream gets;
+// registry.Service does.
+type EgressSource interface {
+	Egress(ctx context.Context, srv *domain.Server) (*registry.EgressCredentials, error)
+}
+
+// BearerAuthenticator resolves bearer tokens; auth.Bearer does.
+type BearerAuthenticator interface {
+	AuthenticateBearer(ctx context.Context, token string, hint domain.TokenHint) (*domain.Principal, error)
+}
+
+// SessionAuthenticator resolves session cookies; auth.Service does.
+type SessionAuthenticator interface {
+	Authenticate(ctx context.Context, sessionID string) (*domain.Principal, error)
+}
+
+// Auditor records audit events without ever making the proxy wait;
+// audit.Writer does.
+type Auditor interface {
+	TryRecord(ctx context.Context, ev domain.AuditEvent)
+}
+
+// Options are the proxy's settings; zero values take the defaults.
+type Options struct {
+	// PublicURL is the gateway's own URL: resource metadata is published
+	// under it and browser requests must come from its origin.
+	PublicURL *url.URL
+	// CookieName is the session cookie's name.
+	CookieName string
+	// MaxBodyBytes bounds a request body (default 4 MiB); larger bodies get
+	// 413 and are never partly inspected.
+	MaxBodyBytes int64
+	// MaxResponseInspectBytes bounds a JSON response that must be filtered
+	// (tools/list); default 16 MiB.
+	MaxResponseInspectBytes int64
+	// ConnectTimeout bounds connecting to an upstream (default 10s).
+	ConnectTimeout time.Duration
+	// ResponseHeaderTimeout bounds the wait for an upstream's response
+	// headers (default 60s); a stream, once started, is bounded by
+	// StreamIdleTimeout instead.
+	ResponseHeaderTimeout time.Duration
+	// StreamIdleTimeout ends a response stream that sent nothing for this
+	// long (default 5m).
+	StreamIdleTimeout time.Duration
+	// MaxStreamsPerPrincipal caps one principal's concurrent proxied
+	// requests on this replica (default 64); more get 429.
+	MaxStreamsPerPrincipal int
+	// TrustedProxies may set X-Forwarded-For; empty trusts none.
+	TrustedProxies []netip.Prefix
+	// Guard is the SSRF guard applied when dialling upstreams.
+	Guard netguard.Options
+	// Issuers are the authorization servers named in protected-resource
+	// metadata (the identity providers' issuers and the gateway's own).
+	Issuers func() []string
+}
+
+// Deps are what the proxy calls.
+type Deps struct {
+	Registry Snapshots
+	Egress   EgressSource
+	Bearer   BearerAuthenticator // nil: bearer tokens are refused
+	Sessions SessionAuthenticator
+	Audit    Auditor
+	Log      *slog.Logger
+	Metrics  *Metrics
+}
+
+// Proxy serves /{server-path}/... and its aliases.
+type Proxy struct {
+	d        Deps
+	o        Options
+	rp       *httputil.ReverseProxy
+	streams  streamCounter
+	sessions legacySessions
+}
+
+// New returns a proxy. Nothing is dialled until the first request.
+func New(d Deps, o Options) *Proxy {
+	if o.MaxBodyBytes <= 0 {
+		o.MaxBodyBytes = 4 << 20
+	}
+	if o.MaxResponseInspectBytes <= 0 {
+		o.MaxResponseInspectBytes = 16 << 20
+	}
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+	if o.ResponseHeaderTimeout <= 0 {
+		o.ResponseHeaderTimeout = 60 * time.Second
+	}
+	if o.StreamIdleTimeout <= 0 {
+		o.StreamIdleTimeout = 5 * time.Minute
+	}
+	if o.MaxStreamsPerPrincipal <= 0 {
+		o.MaxStreamsPerPrincipal = 64
+	}
+	if o.Issuers == nil {
+		o.Issuers = func() []string { return nil }
+	}
+	if d.Metrics == nil {
+		d.Metrics = NewMetrics(nil)
+	}
+	p := &Proxy{d: d, o: o, streams: streamCounter{m: map[string]int{}}}
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second, Control: o.Guard.Control}
+	transport := &http.Transport{
+		// No HTTP proxy: the SSRF guard must see the address actually
+		// dialled (see netguard).
+		Proxy:                 nil,
+		DialContext:           dialer.DialContext,
+		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
+		MaxIdleConns:          1024,
+		MaxIdleConnsPerHost:   256,
+		IdleConnTimeout:       90 * time.Second,
+		TLSHandshakeTimeout:   o.ConnectTimeout,
+		ExpectContinueTimeout: time.Second,
+		// Bodies pass through as the upstream sent them: the proxy reads
+		// tools/list results, and event streams must not be compressed.
+		DisableCompression: true,
+	}
+	p.rp = &httputil.ReverseProxy{
+		Rewrite:        p.rewrite,
+		Transport:      transport,
+		FlushInterval:  -1, // every write reaches the client at once: SSE events are never held back
+		ModifyResponse: p.modifyResponse,
+		ErrorHandler:   p.upstreamError,
+		ErrorLog:       slog.NewLogLogger(d.Log.Handler(), slog.LevelDebug),
+	}
+	return p
+}
+
+// Owns reports whether path is in the proxy's namespace: its first segment
+// could name a server (lowercase letters, digits, - and _) and is not one
+// the gateway serves itself. Unknown servers in that namespace get the
+// proxy's JSON-RPC 404, not the dashboard.
+func Owns(path string) bool {
+	seg, _ := splitPath(path)
+	return domain.LooksLikeServerPath(seg)
+}
+
+// splitPath splits "/seg/rest..." into "seg" and "/rest..." ("" when the
+// path is just "/seg").
+func splitPath(path string) (seg, rest string) {
+	p := strings.TrimPrefix(path, "/")
+	seg, rest, found := strings.Cut(p, "/")
+	if found {
+		rest = "/" + rest
+	}
+	return seg, rest
+}
+
+// ServeHTTP proxies /{server-path}/{rest}.
+func (p *Proxy) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	seg, rest := splitPath(r.URL.EscapedPath())
+	p.serve(w, r, seg, rest, "")
+}
+
+// ServeAlias proxies seed 004's aliases: /api/streamable/{server}[/rest]
+// (Streamable HTTP) and /api/execute/{server}[/rest] (SSE).
+func (p *Proxy) ServeAlias(w http.ResponseWriter, r *http.Request, server, rest, transport string) {
+	p.serve(w, r, server, rest, transport)
+}
+
+// call is one proxied request as it travels through the proxy: what was
+// decided, for whom, and what the response needs.
+type call struct {
+	srv       *domain.Server
+	ref       authz.Server
+	principal *domain.Principal
+	policy    *authz.Policy
+	creds     *registry.EgressCredentials
+	ingressX  bool // the gateway token came in X-Authorization
+	target    *url.URL
+	body      []byte
+	insp      *Inspection
+	single    Message // the request of a non-batch body, for error ids
+	start     time.Time
+	wantsList bool // a tools/list request is in the body
+	prefix    string
+	status    int  // the upstream's status, once it answered
+	legacy    bool // a GET on a legacy HTTP+SSE server: its stream carries the answers
+}
+
+type callKey struct{}
+
+func callFrom(ctx context.Context) *call {
+	c, _ := ctx.Value(callKey{}).(*call)
+	return c
+}
+
+// serve handles one request for the server at path seg; transport is set
+// for the aliases.
+func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTransport string) {
+	start := time.Now()
+	r = p.withRequestInfo(w, r)
+	ctx := r.Context()
+	snap := p.d.Registry.Current()
+	srv, ref, ok := snap.ServerByPath(seg)
+	if !ok {
+		p.d.Metrics.request("unknown", "not_found")
+		writeRPCError(w, http.StatusNotFound, nil, CodeNotFound, "no MCP server is registered at /"+domain.SafeText(seg, 64))
+		return
+	}
+	label := srv.Path
+
+	principal, ingressX, status, authErr := p.authenticate(r)
+	if principal == nil {
+		p.d.Metrics.request(label, "unauthenticated")
+		p.unauthenticated(w, srv, status, authErr)
+		return
+	}
+	if principal.Session != nil && !p.sameOrigin(r) {
+		p.d.Metrics.request(label, "forbidden")
+		writeRPCError(w, http.StatusForbidden, nil, CodeForbidden, "cross-origin request refused")
+		return
+	}
+	pol := snap.Catalog.Policy(principal.Groups)
+	c := &call{srv: srv, ref: ref, principal: principal, policy: pol, ingressX: ingressX, start: start,
+		prefix: "/" + srv.Path, legacy: r.Method == http.MethodGet && srv.Transport == domain.TransportSSE}
+
+	// Whoever may not use the server at all learns nothing more about it.
+	if d := pol.Check(ref, domain.PermExecute); !d.Allowed {
+		p.deny(ctx, w, c, nil, d)
+		return
+	}
+	if !srv.Enabled {
+		p.d.Metrics.request(label, "disabled")
+		writeRPCError(w, http.StatusServiceUnavailable, nil, CodeServerDisabled, "the MCP server "+srv.Path+" is disabled")
+		return
+	}
+
+	switch r.Method {
+	case http.MethodPost:
+		if !p.readAndCheck(w, r, c) {
+			return
+		}
+	case http.MethodGet, http.MethodDelete:
+		// A GET opens the server's stream, a DELETE ends a session: both
+		// carry no JSON-RPC to decide on, and execute was checked above.
+		if r.ContentLength > 0 {
+			writeRPCError(w, http.StatusBadRequest, nil, CodeInvalidRequest, r.Method+" requests carry no body")
+			return
+		}
+	default:
+		w.Header().Set("Allow", "GET, POST, DELETE")
+		writeRPCError(w, http.StatusMethodNotAllowed, nil, CodeInvalidRequest, r.Method+" is not allowed on an MCP endpoint")
+		return
+	}
+
+	creds, err := p.d.Egress.Egress(ctx, srv)
+	if err != nil {
+		p.d.Log.ErrorContext(ctx, "egress credentials unavailable", "server", srv.Path, "error", err)
+		p.d.Metrics.request(label, "error")
+		writeRPCError(w, http.StatusBadGateway, c.single.ID, CodeUpstreamUnavailable, "the gateway cannot reach this MCP server right now")
+		return
+	}
+	c.creds = creds
+	if c.target, err = upstreamURL(srv, rest, aliasTransport, r.URL.RawQuery); err != nil {
+		p.d.Metrics.request(label, "error")
+		writeRPCError(w, http.StatusBadGateway, c.single.ID, CodeUpstreamUnavailable, "the server's upstream URL is unusable")
+		return
+	}
+
+	key := principalKey(principal)
+	if !p.streams.acquire(key, p.o.MaxStreamsPerPrincipal) {
+		p.d.Metrics.request(label, "throttled")
+		w.Header().Set("Retry-After", "1")
+		writeRPCError(w, http.StatusTooManyRequests, c.single.ID, CodeTooManyStreams, "too many concurrent requests for this caller")
+		return
+	}
+	defer p.streams.release(key)
+
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
+	p.d.Metrics.request(label, "forwarded")
+	p.auditCalls(ctx, c)
+}
+
+// withRequestInfo gives the request an id and the client's address, for
+// logs and audit events.
+func (p *Proxy) withRequestInfo(w http.ResponseWriter, r *http.Request) *http.Request {
+	id := r.Header.Get("X-Request-ID")
+	if !validRequestID(id) {
+		b := make([]byte, 12)
+		_, _ = rand.Read(b)
+		id = hex.EncodeToString(b)
+	}
+	w.Header().Set("X-Request-ID", id)
+	return r.WithContext(domain.WithRequestInfo(r.Context(), domain.RequestInfo{
+		RequestID: id, ClientIP: p.clientIP(r), UserAgent: r.UserAgent(),
+	}))
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// clientIP is the peer's address, or, when the peer is a trusted proxy,
+// the nearest untrusted address in X-Forwarded-For.
+func (p *Proxy) clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	addr, err := netip.ParseAddr(host)
+	if err != nil || !p.trusted(addr) {
+		return host
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		a, err := netip.ParseAddr(strings.TrimSpace(hops[i]))
+		if err != nil {
+			break
+		}
+		if !p.trusted(a) {
+			return a.String()
+		}
+	}
+	return host
+}
+
+func (p *Proxy) trusted(a netip.Addr) bool {
+	a = a.Unmap()
+	for _, pf := range p.o.TrustedProxies {
+		if pf.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+// sameOrigin refuses cookie-authenticated requests that say they come from
+// another origin: a page elsewhere must not drive a signed-in browser's
+// MCP sessions.
+func (p *Proxy) sameOrigin(r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	if origin == "" || p.o.PublicURL == nil {
+		return true
+	}
+	return strings.EqualFold(origin, p.o.PublicURL.Scheme+"://"+p.o.PublicURL.Host)
+}
+
+// principalKey identifies a principal for the stream cap.
+func principalKey(pr *domain.Principal) string {
+	switch {
+	case pr.ServiceAccountID != 0:
+		return "sa:" + itoa(pr.ServiceAccountID)
+	case pr.UserID != 0:
+		return "user:" + itoa(pr.UserID)
+	}
+	return pr.AuthMethod + ":" + pr.Provider + ":" + pr.Username
+}
+
+// streamCounter counts each principal's proxied requests in flight.
+type streamCounter struct {
+	mu sync.Mutex
+	m  map[string]int
+}
+
+func (s *streamCounter) acquire(key string, max int) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[key] >= max {
+		return false
+	}
+	s.m[key]++
+	return true
+}
+
+func (s *streamCounter) release(key string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.m[key] <= 1 {
+		delete(s.m, key)
+		return
+	}
+	s.m[key]--
+}
