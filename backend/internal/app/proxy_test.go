@@ -559,3 +559,46 @@ func TestProxyStreamCapAndCancellation(t *testing.T) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// TestProxyIdleStreamsEndAndMetrics: an event stream that goes quiet for
+// PROXY_STREAM_IDLE_TIMEOUT is closed, and the proxy's per-server metrics
+// count what happened.
+func TestProxyIdleStreamsEndAndMetrics(t *testing.T) {
+	t.Parallel()
+	upURL, ended := streamingUpstream(t)
+	a := start(t, func(c *config.Config) { c.ProxyStreamIdleTimeout = time.Second })
+	admin := signedInAdmin(t, a)
+	createServer(t, admin, map[string]any{"path": "quiet", "upstream_url": upURL, "transport": "streamable-http"})
+	grantTools(t, admin, "agents", "quiet", "*")
+	token := agentToken(t, a, admin, "robot", "agents")
+
+	req, _ := http.NewRequest(http.MethodGet, a.URL+"/quiet/mcp", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("open stream: %v %v", resp, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	start := time.Now()
+	_, _ = io.Copy(io.Discard, resp.Body) // the first event, then silence until the gateway closes it
+	if d := time.Since(start); d < 900*time.Millisecond || d > 4*time.Second {
+		t.Fatalf("idle stream closed after %v, want about 1s", d)
+	}
+	select {
+	case <-ended:
+	case <-time.After(3 * time.Second):
+		t.Fatal("the upstream request outlived the closed stream")
+	}
+	_ = rpc(t, a, "/quiet/mcp", "bad-token", `{"jsonrpc":"2.0","id":1,"method":"ping"}`)
+	m := a.NewClient(t).Do(http.MethodGet, "/metrics", nil)
+	for _, want := range []string{
+		`mcpgw_proxy_requests_total{outcome="forwarded",server="quiet"} 1`,
+		`mcpgw_proxy_requests_total{outcome="unauthenticated",server="quiet"} 1`,
+		`mcpgw_proxy_open_streams{server="quiet"} 0`,
+		`mcpgw_proxy_upstream_latency_seconds_count{server="quiet"} 1`,
+	} {
+		if !strings.Contains(string(m.Body), want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

@@ -302,8 +302,8 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 	}
 	defer p.streams.release(key)
 
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
 	p.d.Metrics.request(label, "forwarded")
+	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
 	p.auditCalls(ctx, c)
 }
 
