@@ -119,9 +119,15 @@ func TestProxyWithGoSDK(t *testing.T) {
 			}
 		})
 	}
-	a.Flush(t)
-	calls := auditEvents(t, a, proxy.ActionToolCall)
-	denials := auditEvents(t, a, proxy.ActionDenied)
+	// A call is audited when the gateway has finished with it, which may
+	// be a moment after the client read the answer.
+	var calls, denials []domain.AuditEvent
+	for deadline := time.Now().Add(3 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		calls, denials = auditEvents(t, a, proxy.ActionToolCall), auditEvents(t, a, proxy.ActionDenied)
+		if len(calls) >= 8 && len(denials) >= 4 {
+			break
+		}
+	}
 	if len(calls) < 8 || len(denials) < 4 {
 		t.Fatalf("audited %d tool calls and %d denials", len(calls), len(denials))
 	}

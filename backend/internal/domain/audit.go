@@ -69,6 +69,21 @@ func RequestInfoFrom(ctx context.Context) RequestInfo {
 	return ri
 }
 
+// ValidRequestID reports whether a client's X-Request-ID may be kept: up to
+// 64 characters of [A-Za-z0-9._-], so it is safe in logs and headers.
+func ValidRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		ch := id[i]
+		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
+			return false
+		}
+	}
+	return true
+}
+
 // SafeText makes client-supplied text storable and bounded: invalid UTF-8
 // becomes U+FFFD, NUL is dropped (Postgres refuses both), and the result is
 // cut to at most n bytes on a character boundary.

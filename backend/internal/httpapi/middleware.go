@@ -59,7 +59,7 @@ func (s *server) recoverJSON(c *gin.Context) {
 // audit events.
 func (s *server) requestID(c *gin.Context) {
 	id := c.GetHeader("X-Request-ID")
-	if !validRequestID(id) {
+	if !domain.ValidRequestID(id) {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
 		id = hex.EncodeToString(b)
@@ -70,19 +70,6 @@ func (s *server) requestID(c *gin.Context) {
 	})
 	c.Request = c.Request.WithContext(ctx)
 	c.Next()
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		ch := id[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 type httpMetrics struct {

@@ -140,13 +140,7 @@ func (p *Proxy) Metadata(path string) (ResourceMetadata, bool) {
 // writeRPCError answers with a JSON-RPC error object carrying id (null
 // when nil): MCP clients read errors in that form on every status.
 func writeRPCError(w http.ResponseWriter, status int, id json.RawMessage, code int, msg string) {
-	b := ErrorResponse(id, code, msg)
-	h := w.Header()
-	h.Set("Content-Type", "application/json")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	writeJSON(w, status, ErrorResponse(id, code, msg))
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -310,8 +310,11 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 // withRequestInfo gives the request an id and the client's address, for
 // logs and audit events.
 func (p *Proxy) withRequestInfo(w http.ResponseWriter, r *http.Request) *http.Request {
+	if domain.RequestInfoFrom(r.Context()).RequestID != "" {
+		return r // an alias: the API's middleware did this already
+	}
 	id := r.Header.Get("X-Request-ID")
-	if !validRequestID(id) {
+	if !domain.ValidRequestID(id) {
 		b := make([]byte, 12)
 		_, _ = rand.Read(b)
 		id = hex.EncodeToString(b)
@@ -320,19 +323,6 @@ func (p *Proxy) withRequestInfo(w http.ResponseWriter, r *http.Request) *http.Re
 	return r.WithContext(domain.WithRequestInfo(r.Context(), domain.RequestInfo{
 		RequestID: id, ClientIP: p.clientIP(r), UserAgent: r.UserAgent(),
 	}))
-}
-
-func validRequestID(id string) bool {
-	if id == "" || len(id) > 64 {
-		return false
-	}
-	for i := 0; i < len(id); i++ {
-		ch := id[i]
-		if !(ch >= 'a' && ch <= 'z' || ch >= 'A' && ch <= 'Z' || ch >= '0' && ch <= '9' || ch == '-' || ch == '_' || ch == '.') {
-			return false
-		}
-	}
-	return true
 }
 
 // clientIP is the peer's address, or, when the peer is a trusted proxy,
