@@ -181,6 +181,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		PublicURL: cfg.PublicURL, CookieName: cfg.SessionCookieName,
 		MaxBodyBytes: cfg.ProxyMaxBodyBytes, ConnectTimeout: cfg.ProxyConnectTimeout,
 		ResponseHeaderTimeout: cfg.ProxyResponseHeaderTimeout, StreamIdleTimeout: cfg.ProxyStreamIdleTimeout,
+		BodyReadTimeout:        cfg.ProxyBodyTimeout,
 		MaxStreamsPerPrincipal: cfg.ProxyMaxStreamsPerPrincipal, TrustedProxies: trustedPrefixes(cfg.TrustedProxies),
 		Guard: guard, Issuers: authorizationServers(cfg, providers),
 	})

@@ -608,3 +608,145 @@ func TestProxyIdleStreamsEndAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// hostileUpstream misbehaves in a different way under each directory.
+func hostileUpstream(t *testing.T) string {
+	tools := `{"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"echo"},{"name":"secret"}]}}`
+	mux := http.NewServeMux()
+	mux.HandleFunc("/html/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html")
+		w.Header().Set("Clear-Site-Data", `"cookies"`)
+		w.Header().Set("Access-Control-Allow-Origin", "*")
+		w.Header().Set("Strict-Transport-Security", "max-age=99; includeSubDomains")
+		w.Header().Set("Set-Cookie", "mcp_gateway_session=planted; Path=/")
+		_, _ = io.WriteString(w, "<script>fetch('/api/auth/me')</script>")
+	})
+	mux.HandleFunc("/redirect/mcp", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://169.254.169.254/latest/meta-data", http.StatusFound)
+	})
+	mux.HandleFunc("/unauth/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("WWW-Authenticate", `Bearer resource_metadata="https://attacker.example/.well-known/oauth-protected-resource"`)
+		http.Error(w, "unauthorized", http.StatusUnauthorized)
+	})
+	mux.HandleFunc("/stall/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0",`)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/dupct/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json; charset=utf-8; charset=x")
+		_, _ = io.WriteString(w, tools)
+	})
+	mux.HandleFunc("/dupct-sse/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream; charset=utf-8; charset=x")
+		_, _ = io.WriteString(w, "event: message\ndata: "+tools+"\n\n")
+	})
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		t.Errorf("the upstream was reached at %s %s", r.Method, r.URL.Path)
+		http.Error(w, "no", http.StatusTeapot)
+	})
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// TestProxyShieldsTheGatewayOrigin: what an upstream answers cannot act on
+// the gateway's origin, and nothing but the server's MCP endpoints is
+// reachable with its credentials.
+func TestProxyShieldsTheGatewayOrigin(t *testing.T) {
+	t.Parallel()
+	base := hostileUpstream(t)
+	a := start(t, func(c *config.Config) { c.ProxyStreamIdleTimeout = time.Second })
+	admin := signedInAdmin(t, a)
+	for _, p := range []string{"html", "redirect", "unauth", "stall", "dupct", "dupct-sse"} {
+		createServer(t, admin, map[string]any{"path": p, "upstream_url": base + "/" + p + "/mcp", "transport": "streamable-http"})
+		grantTools(t, admin, "agents", p, "echo")
+	}
+	token := agentToken(t, a, admin, "robot", "agents")
+	list := `{"jsonrpc":"2.0","id":1,"method":"tools/list"}`
+
+	r := rpc(t, a, "/html/mcp", token, list)
+	if r.Status != 502 || strings.Contains(string(r.Body), "<script>") || r.Header.Get("X-Content-Type-Options") != "nosniff" ||
+		!strings.Contains(r.Header.Get("Content-Security-Policy"), "sandbox") {
+		t.Fatalf("HTML answer: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	for _, h := range []string{"Clear-Site-Data", "Access-Control-Allow-Origin", "Strict-Transport-Security", "Set-Cookie"} {
+		if r.Header.Get(h) != "" {
+			t.Errorf("upstream header %s reached the client", h)
+		}
+	}
+	if r := rpc(t, a, "/redirect/mcp", token, list); r.Status != 502 || r.Header.Get("Location") != "" {
+		t.Fatalf("redirect: %d %v", r.Status, r.Header)
+	}
+	if r := rpc(t, a, "/unauth/mcp", token, list); r.Status != 502 || strings.Contains(r.Header.Get("WWW-Authenticate"), "attacker") ||
+		!strings.Contains(rpcErr(t, r).Error.Message, "refused the credentials") {
+		t.Fatalf("upstream 401: %d %v %s", r.Status, r.Header, r.Body)
+	}
+	// A JSON answer that stalls half-way is cut after the idle timeout.
+	began := time.Now()
+	_ = rpc(t, a, "/stall/mcp", token, list)
+	if d := time.Since(began); d > 4*time.Second {
+		t.Fatalf("stalled JSON answer held %v", d)
+	}
+	// Content types with odd parameters are still filtered.
+	for _, p := range []string{"dupct", "dupct-sse"} {
+		if r := rpc(t, a, "/"+p+"/mcp", token, list); r.Status != 200 || strings.Contains(string(r.Body), "secret") {
+			t.Fatalf("%s: %d %s", p, r.Status, r.Body)
+		}
+	}
+	// Only MCP endpoints: no other path of the upstream, whatever the method.
+	c := a.NewClient(t)
+	for _, tc := range []struct{ method, path string }{
+		{"GET", "/html/admin/export?all=1"}, {"DELETE", "/html/api/v1/users/1"}, {"POST", "/html/other"},
+	} {
+		r := c.Do(tc.method, tc.path, `{"jsonrpc":"2.0","id":1,"method":"ping"}`, "Authorization", "Bearer "+token)
+		if r.Status != 404 {
+			t.Errorf("%s %s: %d", tc.method, tc.path, r.Status)
+		}
+	}
+	// A GET may carry no body, however it is framed.
+	req, _ := http.NewRequest(http.MethodGet, a.URL+"/html/mcp", io.MultiReader(strings.NewReader(`{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"secret"}}`)))
+	req.Header.Set("Authorization", "Bearer "+token)
+	req.ContentLength = -1
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 400 {
+		t.Fatalf("chunked GET body: %v %v", resp, err)
+	}
+	_ = resp.Body.Close()
+	// A cookie-authenticated request from another origin is refused and audited.
+	before := len(auditEvents(t, a, proxy.ActionDenied))
+	if r := admin.Do(http.MethodPost, "/html/mcp", list, "Origin", "https://evil.example", "Accept", "application/json"); r.Status != 403 {
+		t.Fatalf("cross-origin: %d", r.Status)
+	}
+	if n := len(auditEvents(t, a, proxy.ActionDenied)); n != before+1 {
+		t.Fatalf("cross-origin refusal audited %d times", n-before)
+	}
+}
+
+// TestProxySlowBodiesAreCut: a request body must arrive within
+// PROXY_BODY_TIMEOUT.
+func TestProxySlowBodiesAreCut(t *testing.T) {
+	t.Parallel()
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	a := start(t, func(c *config.Config) { c.ProxyBodyTimeout = time.Second })
+	admin := signedInAdmin(t, a)
+	createServer(t, admin, map[string]any{"path": "slowbody", "upstream_url": up.StreamableURL(), "transport": "streamable-http"})
+	grantTools(t, admin, "agents", "slowbody", "*")
+	token := agentToken(t, a, admin, "robot", "agents")
+	conn, err := net.Dial("tcp", strings.TrimPrefix(a.URL, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = conn.Close() }()
+	_, _ = fmt.Fprintf(conn, "POST /slowbody/mcp HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{\"jsonrpc\":", token)
+	began := time.Now()
+	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	b, _ := io.ReadAll(conn)
+	if d := time.Since(began); d > 3*time.Second || !strings.Contains(string(b), "400") && len(b) != 0 {
+		t.Fatalf("slow body: after %v got %q", d, b)
+	}
+	if len(up.Requests()) != 0 {
+		t.Fatal("a partial body reached the upstream")
+	}
+}

@@ -80,6 +80,7 @@ type Config struct {
 	ProxyConnectTimeout         time.Duration
 	ProxyResponseHeaderTimeout  time.Duration
 	ProxyStreamIdleTimeout      time.Duration
+	ProxyBodyTimeout            time.Duration
 	ProxyMaxStreamsPerPrincipal int
 
 	// Operations
@@ -230,6 +231,8 @@ func options() []option {
 			set: func(c *Config, v string) error {
 				return setDuration(&c.ProxyStreamIdleTimeout, v, time.Second, 24*time.Hour)
 			}},
+		{name: "PROXY_BODY_TIMEOUT", def: "30s", help: "How long a client may take to send a JSON-RPC request body.",
+			set: func(c *Config, v string) error { return setDuration(&c.ProxyBodyTimeout, v, time.Second, time.Hour) }},
 		{name: "PROXY_MAX_STREAMS_PER_PRINCIPAL", def: "64", help: "Concurrent proxied requests and streams allowed per caller on each replica; more get 429.",
 			set: func(c *Config, v string) error { return setInt(&c.ProxyMaxStreamsPerPrincipal, v, 1, 1_000_000) }},
 

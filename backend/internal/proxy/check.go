@@ -3,12 +3,11 @@ package proxy
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/mcpgw/mcpgw/backend/internal/authz"
@@ -27,8 +26,7 @@ const (
 // false when nothing is to be forwarded.
 func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bool {
 	label := c.srv.Path
-	mt, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if err != nil || mt != "application/json" {
+	if mediaType(r.Header.Get("Content-Type")) != "application/json" {
 		p.d.Metrics.request(label, "bad_request")
 		writeRPCError(w, http.StatusBadRequest, nil, CodeInvalidRequest, "the body must be JSON (Content-Type: application/json)")
 		return false
@@ -38,8 +36,15 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 		writeRPCError(w, http.StatusRequestEntityTooLarge, nil, CodeRequestTooLarge, "the body is larger than "+strconv.FormatInt(p.o.MaxBodyBytes, 10)+" bytes")
 		return false
 	}
+	// A body must arrive in time: one that trickles would hold memory and a
+	// stream slot for as long as its sender likes.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(p.o.BodyReadTimeout))
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, p.o.MaxBodyBytes))
 	if err != nil {
+		// The rest of the body is not worth waiting for: without this the
+		// server would try to read it before answering on this connection.
+		w.Header().Set("Connection", "close")
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			p.d.Metrics.request(label, "too_large")
@@ -50,6 +55,7 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 		writeRPCError(w, http.StatusBadRequest, nil, CodeInvalidRequest, "the body could not be read")
 		return false
 	}
+	_ = rc.SetReadDeadline(time.Time{})
 	insp, err := Inspect(body)
 	if err != nil {
 		p.d.Metrics.request(label, "bad_request")
@@ -92,7 +98,7 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 	ctx := r.Context()
 	for i, m := range insp.Messages {
 		if refused[i] {
-			p.auditDenial(ctx, c, m.Method, m.Tool, denied[i])
+			p.auditDenial(ctx, c, m.Method, m.Tool, denied[i].Reason())
 		}
 	}
 	p.d.Metrics.denied(label)
@@ -100,7 +106,7 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 	// On the legacy transport the client reads answers from its event
 	// stream, not from this response: the refusal goes there.
 	var sink *eventSink
-	if s := p.sessions.stream(r.URL.EscapedPath()+"?"+r.URL.RawQuery, principalKey(c.principal)); s != nil {
+	if s := p.sessions.stream(sessionKey(r), principalKey(c.principal)); s != nil {
 		sink = s.sink
 	}
 	if !insp.Batch {
@@ -116,19 +122,18 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 	}
 	// A batch is forwarded whole or not at all: the gateway never
 	// rewrites what it forwards, and half a batch would be a new request.
-	var errs [][]byte
+	var errs []RPCError
 	for i, m := range insp.Messages {
 		if m.Kind != KindRequest {
 			continue // notifications and responses get no answer
 		}
-		msg := "not forwarded: another message in this batch was denied"
-		code := CodeBatchRefused
+		e := RPCError{ID: m.ID, Code: CodeBatchRefused, Message: "not forwarded: another message in this batch was denied"}
 		if refused[i] {
-			msg, code = "permission denied: "+denied[i].Reason(), CodePermissionDenied
+			e.Code, e.Message = CodePermissionDenied, "permission denied: "+denied[i].Reason()
 		}
-		errs = append(errs, ErrorResponse(m.ID, code, msg))
+		errs = append(errs, e)
 	}
-	answer := append(append([]byte("["), bytes.Join(errs, []byte(","))...), ']')
+	answer := BatchErrors(errs)
 	if sink != nil {
 		if len(errs) > 0 {
 			sink.send(answer)
@@ -142,15 +147,15 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 
 // deny answers and audits a request refused before its body was read
 // (no execute permission on the server).
-func (p *Proxy) deny(ctx context.Context, w http.ResponseWriter, c *call, id json.RawMessage, d authz.Decision) {
-	p.auditDenial(ctx, c, "", "", d)
+func (p *Proxy) deny(ctx context.Context, w http.ResponseWriter, c *call, d authz.Decision) {
+	p.auditDenial(ctx, c, "", "", d.Reason())
 	p.d.Metrics.denied(c.srv.Path)
 	p.d.Metrics.request(c.srv.Path, "denied")
-	writeRPCError(w, http.StatusForbidden, id, CodePermissionDenied, "permission denied: "+d.Reason())
+	writeRPCError(w, http.StatusForbidden, nil, CodePermissionDenied, "permission denied: "+d.Reason())
 }
 
-func (p *Proxy) auditDenial(ctx context.Context, c *call, method, tool string, d authz.Decision) {
-	details := map[string]any{"server": c.srv.Path, "reason": d.Reason()}
+func (p *Proxy) auditDenial(ctx context.Context, c *call, method, tool, reason string) {
+	details := map[string]any{"server": c.srv.Path, "reason": reason}
 	if method != "" {
 		details["method"] = method
 	}
@@ -197,4 +202,13 @@ func writeJSON(w http.ResponseWriter, status int, b []byte) {
 	h.Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
+}
+
+// mediaType is a Content-Type's essence, read as leniently as MCP clients
+// read it (the part before ";", trimmed, lower-cased): deciding by a
+// stricter reading than the client's would let a response the gateway
+// thinks is neither JSON nor an event stream be used as one.
+func mediaType(ct string) string {
+	mt, _, _ := strings.Cut(ct, ";")
+	return strings.ToLower(strings.TrimSpace(mt))
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"io"
-	"mime"
 	"net"
 	"net/http"
 	"net/http/httputil"
@@ -153,9 +152,13 @@ func (p *Proxy) forwardedFor(r *http.Request, client string) string {
 	return client
 }
 
-// modifyResponse prepares the upstream's answer for the client: streams
-// are watched for idleness and rewritten event by event, JSON results of
-// tools/list are filtered to what the caller may call.
+// modifyResponse prepares the upstream's answer for the client. The
+// upstream speaks through the gateway's origin, so only what an MCP client
+// needs passes: JSON and event streams (anything else becomes a JSON-RPC
+// error), with headers that keep a browser from treating the answer as a
+// page of the gateway's. Streams are watched for idleness and rewritten
+// event by event; JSON results of tools/list are filtered to what the
+// caller may call.
 func (p *Proxy) modifyResponse(resp *http.Response) error {
 	c := callFrom(resp.Request.Context())
 	c.status = resp.StatusCode
@@ -163,18 +166,92 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 	if resp.StatusCode >= 500 {
 		p.d.Metrics.upstreamError(c.srv.Path, "status_"+strconv.Itoa(resp.StatusCode/100)+"xx")
 	}
-	// An upstream's cookies would be set on the gateway's origin, next to
-	// its session cookie.
-	resp.Header.Del("Set-Cookie")
-	mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
-	switch {
-	case mt == "text/event-stream":
-		resp.Header.Del("Content-Length")
-		p.d.Metrics.streamOpened(c.srv.Path)
-		resp.Body = p.eventStream(resp.Body, c)
-	case mt == "application/json" && c.wantsList:
-		return p.filterJSON(resp, c)
+	h := resp.Header
+	for name := range h {
+		if dropResponseHeader(name) {
+			delete(h, name)
+		}
 	}
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
+	h.Set("X-Frame-Options", "DENY")
+	h.Set("Cache-Control", "no-store")
+	h.Set("Referrer-Policy", "no-referrer")
+
+	mt := mediaType(h.Get("Content-Type"))
+	switch {
+	case resp.StatusCode >= 300 && resp.StatusCode < 400:
+		// A redirect would send the client, and maybe its credentials,
+		// past the gateway.
+		p.d.Metrics.upstreamError(c.srv.Path, "bad_response")
+		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
+			"the MCP server answered with a redirect (HTTP "+strconv.Itoa(resp.StatusCode)+"), which the gateway does not follow")
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		// The upstream refused the gateway's (or, with pass-through, the
+		// agent's egress) credentials. Passed on as is, its challenge would
+		// send the client to sign in somewhere else with the gateway's URL.
+		p.d.Metrics.upstreamError(c.srv.Path, "refused_credentials")
+		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
+			"the MCP server refused the credentials it was sent (HTTP "+strconv.Itoa(resp.StatusCode)+")")
+	case mt == "text/event-stream":
+		h.Del("Content-Length")
+		resp.Body = p.watch(resp.Body, c, true)
+	case mt == "application/json":
+		resp.Body = p.watch(resp.Body, c, false)
+		if c.wantsList {
+			return p.filterJSON(resp, c)
+		}
+	case resp.ContentLength == 0 || resp.StatusCode == http.StatusAccepted || resp.StatusCode == http.StatusNoContent:
+		// Nothing to read (202 for a notification, 204, ...).
+	default:
+		status := resp.StatusCode
+		if status < 400 {
+			status = http.StatusBadGateway // a redirect or a page is no MCP answer
+		}
+		p.d.Metrics.upstreamError(c.srv.Path, "bad_response")
+		return p.replace(resp, c, status, CodeUpstreamUnavailable,
+			"the MCP server answered HTTP "+strconv.Itoa(resp.StatusCode)+" with "+strconv.Quote(domain.SafeText(mt, 64))+", not JSON or an event stream")
+	}
+	return nil
+}
+
+// dropResponseHeader names upstream headers that would act on the
+// gateway's origin (cookies, caching and security policy, CORS, redirects,
+// authentication challenges) rather than describe an MCP answer.
+func dropResponseHeader(name string) bool {
+	switch name {
+	case "Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Strict-Transport-Security", "Refresh", "Location",
+		"Content-Location", "Www-Authenticate", "Content-Security-Policy", "Content-Security-Policy-Report-Only",
+		"X-Frame-Options", "Alt-Svc", "Link", "Content-Disposition", "Permissions-Policy", "Report-To", "Nel",
+		"Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy", "Cross-Origin-Resource-Policy", "Timing-Allow-Origin",
+		"Service-Worker-Allowed", "Origin-Agent-Cluster", "Accept-Ch", "Expires", "Etag", "Last-Modified", "Vary", "Age", "Pragma":
+		return true
+	}
+	return strings.HasPrefix(name, "Access-Control-")
+}
+
+// replace swaps the upstream's answer for a JSON-RPC error of the gateway.
+func (p *Proxy) replace(resp *http.Response, c *call, status, code int, msg string) error {
+	_ = resp.Body.Close()
+	var b []byte
+	if c.insp != nil && c.insp.Batch {
+		var errs []RPCError
+		for _, m := range c.insp.Messages {
+			if m.Kind == KindRequest {
+				errs = append(errs, RPCError{ID: m.ID, Code: code, Message: msg})
+			}
+		}
+		b = BatchErrors(errs)
+	}
+	if b == nil {
+		b = ErrorResponse(c.single.ID, code, msg)
+	}
+	resp.StatusCode, resp.Status = status, ""
+	resp.Body = io.NopCloser(bytes.NewReader(b))
+	resp.ContentLength = int64(len(b))
+	resp.Header.Set("Content-Type", "application/json")
+	resp.Header.Set("Content-Length", strconv.Itoa(len(b)))
+	c.status = status
 	return nil
 }
 
@@ -233,13 +310,19 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error)
 	writeRPCError(w, status, c.single.ID, code, msg)
 }
 
-// eventStream wraps an upstream event stream: each event is rewritten (the
-// legacy transport's endpoint kept under the gateway, tools/list results
-// filtered) and passed on as soon as it is complete, and the stream is
-// closed when it has been idle for StreamIdleTimeout.
-func (p *Proxy) eventStream(body io.ReadCloser, c *call) io.ReadCloser {
-	s := &stream{body: body, p: p, c: c}
+// watch wraps an upstream response body so that it is closed when it has
+// been idle for StreamIdleTimeout (a JSON answer that stalls half-way as
+// much as a quiet stream). An event stream (events) is also rewritten
+// event by event (the legacy transport's endpoint kept under the gateway,
+// tools/list results filtered), each passed on as soon as it is complete.
+func (p *Proxy) watch(body io.ReadCloser, c *call, events bool) io.ReadCloser {
+	s := &stream{body: body, p: p, c: c, events: events}
 	s.idle = time.AfterFunc(p.o.StreamIdleTimeout, func() { _ = s.Close() })
+	if !events {
+		s.r = idleReader{s}
+		return s
+	}
+	p.d.Metrics.streamOpened(c.srv.Path)
 	if !c.legacy {
 		s.r = NewSSEReader(idleReader{s}, p.transform(c, nil))
 		return s
@@ -299,14 +382,15 @@ func (e *eventSink) send(msg []byte) {
 
 // stream is an upstream event stream on its way to the client.
 type stream struct {
-	body io.ReadCloser
-	p    *Proxy
-	c    *call
-	r    io.Reader
-	idle *time.Timer
-	once sync.Once
-	sink *eventSink // legacy transport: where refusals are sent
-	key  string     // legacy transport: the session's message path on the gateway
+	body   io.ReadCloser
+	p      *Proxy
+	c      *call
+	r      io.Reader
+	idle   *time.Timer
+	once   sync.Once
+	sink   *eventSink // legacy transport: where refusals are sent
+	key    string     // legacy transport: the session's message path on the gateway
+	events bool       // an event stream (counted as an open stream)
 }
 
 func (s *stream) Read(b []byte) (int, error) { return s.r.Read(b) }
@@ -324,7 +408,9 @@ func (s *stream) Close() error {
 		if s.key != "" {
 			s.p.sessions.drop(s.key, s)
 		}
-		s.p.d.Metrics.streamClosed(s.c.srv.Path)
+		if s.events {
+			s.p.d.Metrics.streamClosed(s.c.srv.Path)
+		}
 	})
 	return err
 }

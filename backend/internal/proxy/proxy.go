@@ -72,9 +72,11 @@ type Options struct {
 	// headers (default 60s); a stream, once started, is bounded by
 	// StreamIdleTimeout instead.
 	ResponseHeaderTimeout time.Duration
-	// StreamIdleTimeout ends a response stream that sent nothing for this
-	// long (default 5m).
+	// StreamIdleTimeout ends a response that sent nothing for this long
+	// (default 5m).
 	StreamIdleTimeout time.Duration
+	// BodyReadTimeout bounds reading a request body (default 30s).
+	BodyReadTimeout time.Duration
 	// MaxStreamsPerPrincipal caps one principal's concurrent proxied
 	// requests on this replica (default 64); more get 429.
 	MaxStreamsPerPrincipal int
@@ -123,6 +125,9 @@ func New(d Deps, o Options) *Proxy {
 	}
 	if o.StreamIdleTimeout <= 0 {
 		o.StreamIdleTimeout = 5 * time.Minute
+	}
+	if o.BodyReadTimeout <= 0 {
+		o.BodyReadTimeout = 30 * time.Second
 	}
 	if o.MaxStreamsPerPrincipal <= 0 {
 		o.MaxStreamsPerPrincipal = 64
@@ -241,18 +246,19 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 		p.unauthenticated(w, srv, status, authErr)
 		return
 	}
-	if principal.Session != nil && !p.sameOrigin(r) {
-		p.d.Metrics.request(label, "forbidden")
-		writeRPCError(w, http.StatusForbidden, nil, CodeForbidden, "cross-origin request refused")
-		return
-	}
 	pol := snap.Catalog.Policy(principal.Groups)
 	c := &call{srv: srv, ref: ref, principal: principal, policy: pol, ingressX: ingressX, start: start,
 		prefix: "/" + srv.Path, legacy: r.Method == http.MethodGet && srv.Transport == domain.TransportSSE}
+	if principal.Session != nil && !p.sameOrigin(r) {
+		p.d.Metrics.request(label, "forbidden")
+		p.auditDenial(ctx, c, "", "", "cross-origin request with a session cookie")
+		writeRPCError(w, http.StatusForbidden, nil, CodeForbidden, "cross-origin request refused")
+		return
+	}
 
 	// Whoever may not use the server at all learns nothing more about it.
 	if d := pol.Check(ref, domain.PermExecute); !d.Allowed {
-		p.deny(ctx, w, c, nil, d)
+		p.deny(ctx, w, c, d)
 		return
 	}
 	if !srv.Enabled {
@@ -260,47 +266,62 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 		writeRPCError(w, http.StatusServiceUnavailable, nil, CodeServerDisabled, "the MCP server "+srv.Path+" is disabled")
 		return
 	}
-
-	switch r.Method {
-	case http.MethodPost:
-		if !p.readAndCheck(w, r, c) {
-			return
-		}
-	case http.MethodGet, http.MethodDelete:
-		// A GET opens the server's stream, a DELETE ends a session: both
-		// carry no JSON-RPC to decide on, and execute was checked above.
-		if r.ContentLength > 0 {
-			writeRPCError(w, http.StatusBadRequest, nil, CodeInvalidRequest, r.Method+" requests carry no body")
-			return
-		}
-	default:
+	// Only the server's MCP endpoints are reachable, never the rest of
+	// the upstream host's paths with the server's egress credentials.
+	if !p.isEndpoint(srv, rest, r, principal) {
+		p.d.Metrics.request(label, "not_found")
+		writeRPCError(w, http.StatusNotFound, nil, CodeNotFound, "not an MCP endpoint of "+srv.Path)
+		return
+	}
+	if r.Method != http.MethodPost && r.Method != http.MethodGet && r.Method != http.MethodDelete {
 		w.Header().Set("Allow", "GET, POST, DELETE")
 		writeRPCError(w, http.StatusMethodNotAllowed, nil, CodeInvalidRequest, r.Method+" is not allowed on an MCP endpoint")
 		return
+	}
+
+	// The cap is taken before the body is read, so one caller cannot hold
+	// more than its share of memory with slow bodies either.
+	key := principalKey(principal)
+	if !p.streams.acquire(key, p.o.MaxStreamsPerPrincipal) {
+		p.d.Metrics.request(label, "throttled")
+		w.Header().Set("Retry-After", "1")
+		writeRPCError(w, http.StatusTooManyRequests, nil, CodeTooManyStreams, "too many concurrent requests for this caller")
+		return
+	}
+	defer p.streams.release(key)
+
+	if r.Method == http.MethodPost {
+		if !p.readAndCheck(w, r, c) {
+			return
+		}
+	} else {
+		// A GET opens the server's stream, a DELETE ends a session: both
+		// carry no JSON-RPC to decide on (execute was checked above), so
+		// no body may travel with them, whatever its framing.
+		if r.ContentLength != 0 {
+			writeRPCError(w, http.StatusBadRequest, nil, CodeInvalidRequest, r.Method+" requests carry no body")
+			return
+		}
+		r.Body = http.NoBody
 	}
 
 	creds, err := p.d.Egress.Egress(ctx, srv)
 	if err != nil {
 		p.d.Log.ErrorContext(ctx, "egress credentials unavailable", "server", srv.Path, "error", err)
 		p.d.Metrics.request(label, "error")
-		writeRPCError(w, http.StatusBadGateway, c.single.ID, CodeUpstreamUnavailable, "the gateway cannot reach this MCP server right now")
+		p.fail(w, c, http.StatusBadGateway, CodeUpstreamUnavailable, "the gateway cannot reach this MCP server right now")
 		return
 	}
 	c.creds = creds
-	if c.target, err = upstreamURL(srv, rest, aliasTransport, r.URL.RawQuery); err != nil {
+	// The URL comes with the credentials, read together: a token is never
+	// sent to an upstream URL it was not stored for.
+	target := *srv
+	target.UpstreamURL = creds.UpstreamURL
+	if c.target, err = upstreamURL(&target, rest, aliasTransport, r.URL.RawQuery); err != nil {
 		p.d.Metrics.request(label, "error")
-		writeRPCError(w, http.StatusBadGateway, c.single.ID, CodeUpstreamUnavailable, "the server's upstream URL is unusable")
+		p.fail(w, c, http.StatusBadGateway, CodeUpstreamUnavailable, "the server's upstream URL is unusable")
 		return
 	}
-
-	key := principalKey(principal)
-	if !p.streams.acquire(key, p.o.MaxStreamsPerPrincipal) {
-		p.d.Metrics.request(label, "throttled")
-		w.Header().Set("Retry-After", "1")
-		writeRPCError(w, http.StatusTooManyRequests, c.single.ID, CodeTooManyStreams, "too many concurrent requests for this caller")
-		return
-	}
-	defer p.streams.release(key)
 
 	p.d.Metrics.request(label, "forwarded")
 	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
@@ -405,4 +426,50 @@ func (s *streamCounter) release(key string) {
 		return
 	}
 	s.m[key]--
+}
+
+// isEndpoint reports whether rest (after /{path}) names one of the
+// server's MCP endpoints: the registered endpoint itself ("" or its last
+// segment), the conventional /mcp and /sse beside it, or, for POSTs, the
+// message path of a legacy session the same caller has open.
+func (p *Proxy) isEndpoint(srv *domain.Server, rest string, r *http.Request, principal *domain.Principal) bool {
+	switch rest {
+	case "", "/", "/mcp", "/sse":
+		return true
+	}
+	if u, err := url.Parse(srv.UpstreamURL); err == nil {
+		if last := u.EscapedPath()[strings.LastIndex(u.EscapedPath(), "/")+1:]; last != "" && rest == "/"+last {
+			return true
+		}
+	}
+	return r.Method == http.MethodPost && p.sessions.stream(sessionKey(r), principalKey(principal)) != nil
+}
+
+// sessionKey is how a legacy session's message URL on the gateway is
+// remembered: its escaped path, and its query when it has one.
+func sessionKey(r *http.Request) string {
+	if r.URL.RawQuery == "" {
+		return r.URL.EscapedPath()
+	}
+	return r.URL.EscapedPath() + "?" + r.URL.RawQuery
+}
+
+// fail answers a request that could not be forwarded: one JSON-RPC error
+// carrying the request's id, or for a batch one per request in it.
+func (p *Proxy) fail(w http.ResponseWriter, c *call, status, code int, msg string) {
+	if c.insp == nil || !c.insp.Batch {
+		writeRPCError(w, status, c.single.ID, code, msg)
+		return
+	}
+	var errs []RPCError
+	for _, m := range c.insp.Messages {
+		if m.Kind == KindRequest {
+			errs = append(errs, RPCError{ID: m.ID, Code: code, Message: msg})
+		}
+	}
+	if len(errs) == 0 {
+		writeRPCError(w, status, nil, code, msg)
+		return
+	}
+	writeJSON(w, status, BatchErrors(errs))
 }

@@ -16,6 +16,9 @@ import (
 type EgressCredentials struct {
 	Header      http.Header
 	Passthrough bool
+	// UpstreamURL is the upstream the credentials were stored for, read
+	// with them: send them nowhere else.
+	UpstreamURL string
 }
 
 // egressCache holds opened credentials per server, keyed by the server's
@@ -36,9 +39,9 @@ type egressEntry struct {
 func (s *Service) Egress(ctx context.Context, srv *domain.Server) (*EgressCredentials, error) {
 	switch srv.Egress.Type {
 	case domain.EgressNone, "":
-		return &EgressCredentials{Header: http.Header{}}, nil
+		return &EgressCredentials{Header: http.Header{}, UpstreamURL: srv.UpstreamURL}, nil
 	case domain.EgressPassthrough:
-		return &EgressCredentials{Header: http.Header{}, Passthrough: true}, nil
+		return &EgressCredentials{Header: http.Header{}, Passthrough: true, UpstreamURL: srv.UpstreamURL}, nil
 	}
 	s.egress.mu.RLock()
 	e, ok := s.egress.m[srv.ID]
@@ -53,7 +56,7 @@ func (s *Service) Egress(ctx context.Context, srv *domain.Server) (*EgressCreden
 		}
 		return nil, domain.Unavailable("server store", err)
 	}
-	creds := &EgressCredentials{Header: http.Header{}}
+	creds := &EgressCredentials{Header: http.Header{}, UpstreamURL: got.UpstreamURL}
 	switch sealed.Type {
 	case domain.EgressBearer:
 		tok, err := s.box.Open(sealed.Token, tokenAAD(srv.ID))
