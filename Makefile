@@ -83,7 +83,7 @@ openapi: $(FRONTEND_DEPS) ## Regenerate openapi.yaml and the dashboard's API typ
 env-example: ## Regenerate .env.example from the configuration table
 	$(GO) run ./backend/cmd/mcpgw config example > .env.example
 
-bench: ## Hot-path benchmarks as a table; BASE=<git ref> compares against it
+bench: ## Hot-path benchmarks as a table (BASE=<git ref> compares), then the proxy benchmark into bench/results/
 	@eval "$$($(DEVENV) env)"; scripts/bench.sh
 
 services-stop: ## Stop the project-local PostgreSQL and Redis, if started

@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
-# Runs the hot-path benchmarks and prints a table (benchstat).
+# Runs the hot-path benchmarks and prints a table (benchstat), then the
+# proxy benchmark (backend/cmd/proxybench: direct vs mcpgw vs nginx on one
+# upstream, against the proxy issue's targets), whose table is also
+# written to bench/results/proxy-<date>.md and bench/results/latest.md.
 #   scripts/bench.sh             this tree
 #   BASE=main scripts/bench.sh   this tree against git ref BASE, side by side
-# Needs DATABASE_URL / REDIS_URL (make bench sets them).
+#                                (the proxy benchmark measures this tree only)
+#   PROXYBENCH=0 scripts/bench.sh  skip the proxy benchmark
+#   PROXYBENCH_FLAGS="-duration 5s" scripts/bench.sh  pass flags to it
+# Needs DATABASE_URL / REDIS_URL (make bench sets them) and nginx (installed
+# with apt-get when missing).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out="$root/.data/bench"
@@ -25,3 +32,19 @@ if [ -n "${BASE:-}" ]; then
 else
   (cd "$root" && go tool benchstat "$out/new.txt")
 fi
+
+[ "${PROXYBENCH:-1}" = 0 ] && exit 0
+
+if ! command -v nginx >/dev/null; then
+  echo "bench: installing nginx (the proxy benchmark's reference) with apt-get" >&2
+  sudo=; [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >&2 ||
+    { $sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >&2 &&
+      $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nginx >&2; }
+fi
+echo "==> proxy benchmark (about 2 minutes)" >&2
+(cd "$root" && go test -run '^$' -bench FilterToolsResult500 -benchmem -count 3 ./backend/internal/proxy/) | tee "$out/filter.txt" >&2
+(cd "$root" && go build -trimpath -o "$out/mcpgw" ./backend/cmd/mcpgw && go build -o "$out/proxybench" ./backend/cmd/proxybench)
+echo
+# shellcheck disable=SC2086 # PROXYBENCH_FLAGS is a list of flags
+(cd "$root" && "$out/proxybench" -mcpgw "$out/mcpgw" -filter-bench "$out/filter.txt" -out bench/results ${PROXYBENCH_FLAGS:-})

@@ -8,10 +8,12 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"runtime"
 	"slices"
 	"strconv"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 )
 
@@ -267,17 +269,25 @@ func fixedRate(ctx context.Context, t target, req []byte, rate, conns int, warmu
 			}
 		})
 	}
+	// The schedule runs on its own OS thread sleeping in nanosleep with a
+	// 1 µs timer slack: the Go runtime's timers wake at millisecond
+	// granularity when idle (epoll), which would add up to a millisecond
+	// to every latency and send requests in bursts.
+	runtime.LockOSThread()
+	setTimerSlack(1)
 	t0 := time.Now()
 	for i := range total {
 		at := t0.Add(time.Duration(i) * interval)
 		if w := time.Until(at); w > 0 {
-			time.Sleep(w)
+			ts := syscall.NsecToTimespec(int64(w))
+			_ = syscall.Nanosleep(&ts, nil)
 		}
 		if ctx.Err() != nil {
 			break
 		}
 		due <- at
 	}
+	runtime.UnlockOSThread()
 	close(due)
 	wg.Wait()
 

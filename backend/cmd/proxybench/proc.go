@@ -144,3 +144,29 @@ func cpuModel() string {
 	}
 	return "unknown CPU"
 }
+
+// setTimerSlack sets the calling thread's timer slack (how late the kernel
+// may wake it from a sleep, 50 µs by default) to ns nanoseconds.
+func setTimerSlack(ns uintptr) {
+	const prSetTimerSlack = 29
+	_, _, _ = syscall.RawSyscall(syscall.SYS_PRCTL, prSetTimerSlack, ns, 0)
+}
+
+// machineCPU is the time all CPUs have spent busy and in total so far
+// (/proc/stat's first line).
+func machineCPU() (busy, total int64) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, 0
+	}
+	line, _, _ := strings.Cut(string(b), "\n")
+	f := strings.Fields(line)
+	for i, v := range f[1:] {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		total += n
+		if i != 3 && i != 4 { // idle, iowait
+			busy += n
+		}
+	}
+	return busy, total
+}

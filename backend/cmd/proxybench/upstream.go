@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strconv"
 	"strings"
@@ -16,7 +18,7 @@ import (
 )
 
 // The upstream is the smallest Streamable HTTP MCP endpoint that answers
-// what the benchmark sends, as plain JSON: no SDK, no session, no
+// what the benchmark sends, as plain JSON: no SDK, no session, little
 // allocation beyond net/http's own, so it is never the bottleneck and
 // costs the same behind every proxy. It runs in its own process
 // (`proxybench -role upstream`): the file descriptors of 10,000 open
@@ -106,16 +108,46 @@ func (u *upstream) post(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(out)
 }
 
-// runUpstream serves the upstream on addr and prints "listening <addr>"
-// on stdout once it accepts connections; it stops when stdin closes (the
-// parent went away).
-func runUpstream(addr string) error {
+// runUpstream serves the upstream on addr.
+func runUpstream(addr string) error { return serveChild(addr, &upstream{}) }
+
+// runGoProxy serves a bare httputil.ReverseProxy to the upstream on addr:
+// a keep-alive transport and pooled copy buffers (as the gateway has),
+// nothing else. It is the floor for a proxy built on net/http, as the
+// gateway is, before any of the gateway's own work.
+func runGoProxy(addr, upstreamAddr string) error {
+	to := &url.URL{Scheme: "http", Host: upstreamAddr}
+	return serveChild(addr, &httputil.ReverseProxy{
+		Rewrite: func(pr *httputil.ProxyRequest) { pr.SetURL(to) },
+		Transport: &http.Transport{
+			MaxIdleConns: 1024, MaxIdleConnsPerHost: 256, IdleConnTimeout: 90 * time.Second, DisableCompression: true,
+		},
+		BufferPool: &copyBuffers{},
+	})
+}
+
+// copyBuffers pools 8 KiB copy buffers.
+type copyBuffers struct{ p sync.Pool }
+
+func (b *copyBuffers) Get() []byte {
+	if v, ok := b.p.Get().(*[]byte); ok {
+		return *v
+	}
+	return make([]byte, 8<<10)
+}
+
+func (b *copyBuffers) Put(buf []byte) { b.p.Put(&buf) }
+
+// serveChild serves h on addr for the parent process: it prints
+// "listening <addr>" on stdout once it accepts connections and exits when
+// stdin closes (the parent went away or is done with it).
+func serveChild(addr string, h http.Handler) error {
 	raiseFileLimit()
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: &upstream{}, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 5 * time.Minute}
 	fmt.Printf("listening %s\n", ln.Addr())
 	go func() {
 		_, _ = io.Copy(io.Discard, os.Stdin)

@@ -194,7 +194,10 @@ func (p *Proxy) modifyResponse(resp *http.Response) error {
 		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
 			"the MCP server refused the credentials it was sent (HTTP "+strconv.Itoa(resp.StatusCode)+")")
 	case mt == "text/event-stream":
+		// Unknown length also makes the reverse proxy flush every write,
+		// whatever the content type's parameters look like.
 		h.Del("Content-Length")
+		resp.ContentLength = -1
 		resp.Body = p.watch(resp.Body, c, true)
 	case mt == "application/json":
 		resp.Body = p.watch(resp.Body, c, false)

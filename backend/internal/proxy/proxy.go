@@ -156,9 +156,15 @@ func New(d Deps, o Options) *Proxy {
 		DisableCompression: true,
 	}
 	p.rp = &httputil.ReverseProxy{
-		Rewrite:        p.rewrite,
-		Transport:      transport,
-		FlushInterval:  -1, // every write reaches the client at once: SSE events are never held back
+		Rewrite:   p.rewrite,
+		Transport: transport,
+		// Event streams and bodies of unknown length (chunked) are flushed
+		// after every write (httputil does so for text/event-stream and
+		// ContentLength -1 whatever FlushInterval says), so events are
+		// never held back; a JSON answer of known length goes out in one
+		// write when complete, without a flush timer per response.
+		FlushInterval:  0,
+		BufferPool:     &bufferPool{},
 		ModifyResponse: p.modifyResponse,
 		ErrorHandler:   p.upstreamError,
 		ErrorLog:       slog.NewLogLogger(d.Log.Handler(), slog.LevelDebug),
