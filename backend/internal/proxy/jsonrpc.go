@@ -427,6 +427,31 @@ type nameInfo struct {
 
 // params scans a params object, noting every key that is or folds to name.
 func (s *scanner) params(n *nameInfo, depth int) error {
+	return s.members(depth, func(key []byte) error {
+		isName := string(key) == "name"
+		if !isName && foldEqual(key, "name") {
+			n.variant = true
+		}
+		if !isName {
+			return s.skipValue(depth + 1)
+		}
+		n.count++
+		if s.data[s.pos] != '"' {
+			n.notString = true
+			return s.skipValue(depth + 1)
+		}
+		start, end, esc, err := s.scanString()
+		if err != nil {
+			return err
+		}
+		n.start, n.end, n.escaped = start, end, esc
+		return nil
+	})
+}
+
+// members calls member with s.pos at each value of the object at s.pos;
+// key is valid only until member decodes another string.
+func (s *scanner) members(depth int, member func(key []byte) error) error {
 	if depth > s.maxDepth {
 		return s.tooDeep()
 	}
@@ -441,28 +466,10 @@ func (s *scanner) params(n *nameInfo, depth int) error {
 		if err != nil {
 			return err
 		}
-		isName := string(key) == "name"
-		if !isName && foldEqual(key, "name") {
-			n.variant = true
-		}
 		if s.pos == len(s.data) {
 			return s.syntaxErr("unexpected end of input")
 		}
-		if isName {
-			n.count++
-			if s.data[s.pos] == '"' {
-				start, end, esc, err := s.scanString()
-				if err != nil {
-					return err
-				}
-				n.start, n.end, n.escaped = start, end, esc
-			} else {
-				n.notString = true
-				if err := s.skipValue(depth + 1); err != nil {
-					return err
-				}
-			}
-		} else if err := s.skipValue(depth + 1); err != nil {
+		if err := member(key); err != nil {
 			return err
 		}
 		more, err := s.next('}')

@@ -90,40 +90,9 @@ func (f *toolFilter) batch() error {
 	}
 }
 
-// members calls member with s.pos at each value of the object at s.pos;
-// key is valid only until member decodes another string.
-func (f *toolFilter) members(depth int, member func(key []byte) error) error {
-	s := &f.scanner
-	if depth > s.maxDepth {
-		return s.tooDeep()
-	}
-	s.pos++ // '{'
-	s.skipWS()
-	if s.pos < len(s.data) && s.data[s.pos] == '}' {
-		s.pos++
-		return nil
-	}
-	for {
-		key, err := s.key()
-		if err != nil {
-			return err
-		}
-		if s.pos == len(s.data) {
-			return s.syntaxErr("unexpected end of input")
-		}
-		if err := member(key); err != nil {
-			return err
-		}
-		more, err := s.next('}')
-		if err != nil || !more {
-			return err
-		}
-	}
-}
-
 func (f *toolFilter) message(depth int) error {
 	s := &f.scanner
-	return f.members(depth, func(key []byte) error {
+	return f.scanner.members(depth, func(key []byte) error {
 		if s.data[s.pos] == '{' && (string(key) == "result" || foldEqual(key, "result")) {
 			return f.result(depth + 1)
 		}
@@ -133,7 +102,7 @@ func (f *toolFilter) message(depth int) error {
 
 func (f *toolFilter) result(depth int) error {
 	s := &f.scanner
-	return f.members(depth, func(key []byte) error {
+	return f.scanner.members(depth, func(key []byte) error {
 		if s.data[s.pos] == '[' && (string(key) == "tools" || foldEqual(key, "tools")) {
 			return f.tools(depth + 1)
 		}
@@ -212,7 +181,7 @@ func (f *toolFilter) entry(depth int) (bool, error) {
 		start, end      int
 		esc             bool
 	)
-	err := f.members(depth, func(key []byte) error {
+	err := f.scanner.members(depth, func(key []byte) error {
 		if string(key) != "name" {
 			if foldEqual(key, "name") {
 				variants++
