@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/netip"
 	"net/url"
 	"os"
@@ -103,14 +102,13 @@ func gatewayHeader(name string) bool {
 	return strings.HasPrefix(name, "X-Forwarded-")
 }
 
-// rewrite builds the upstream request from the client's.
-func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
-	c := callFrom(pr.In.Context())
-	pr.Out.URL = c.target
-	pr.Out.Host = ""
-	in, out := pr.In.Header, http.Header{}
+// upstreamHeader is the header the upstream gets: the protocol's own and
+// descriptive headers of the client's, the server's egress credentials,
+// and the gateway's forwarding headers.
+func (p *Proxy) upstreamHeader(r *http.Request, c *call) http.Header {
+	in, out := r.Header, make(http.Header, len(forwardedHeaders)+len(c.creds.Header)+4)
 	for _, name := range forwardedHeaders {
-		if v := in.Values(name); len(v) > 0 {
+		if v := in[name]; len(v) > 0 {
 			out[name] = v
 		}
 	}
@@ -127,14 +125,14 @@ func (p *Proxy) rewrite(pr *httputil.ProxyRequest) {
 			}
 		}
 	}
-	ri := domain.RequestInfoFrom(pr.In.Context())
-	out.Set("X-Request-ID", ri.RequestID)
-	out.Set("X-Forwarded-For", p.forwardedFor(pr.In, ri.ClientIP))
+	ri := domain.RequestInfoFrom(r.Context())
+	out["X-Request-Id"] = []string{ri.RequestID}
+	out["X-Forwarded-For"] = []string{p.forwardedFor(r, ri.ClientIP)}
 	if p.o.PublicURL != nil {
-		out.Set("X-Forwarded-Host", p.o.PublicURL.Host)
-		out.Set("X-Forwarded-Proto", p.o.PublicURL.Scheme)
+		out["X-Forwarded-Host"] = p.forwardedHost
+		out["X-Forwarded-Proto"] = p.forwardedProto
 	}
-	pr.Out.Header = out
+	return out
 }
 
 // forwardedFor is the X-Forwarded-For the upstream sees: the chain from a
@@ -159,14 +157,14 @@ func (p *Proxy) forwardedFor(r *http.Request, client string) string {
 // page of the gateway's. Streams are watched for idleness and rewritten
 // event by event; JSON results of tools/list are filtered to what the
 // caller may call.
-func (p *Proxy) modifyResponse(resp *http.Response) error {
-	c := callFrom(resp.Request.Context())
+func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	c.status = resp.StatusCode
 	p.d.Metrics.latency(c.srv.Path, time.Since(c.start))
 	if resp.StatusCode >= 500 {
 		p.d.Metrics.upstreamError(c.srv.Path, "status_"+strconv.Itoa(resp.StatusCode/100)+"xx")
 	}
 	h := resp.Header
+	dropConnectionHeaders(h)
 	for name := range h {
 		if dropResponseHeader(name) {
 			delete(h, name)
@@ -293,8 +291,7 @@ func (c *call) allowTool(tool string) bool {
 // upstreamError answers a failed exchange with a JSON-RPC error carrying
 // the request's id: 502 when the upstream cannot be reached, 504 when it
 // is too slow.
-func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, err error) {
-	c := callFrom(r.Context())
+func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, c *call, err error) {
 	if r.Context().Err() != nil && !errors.Is(err, context.DeadlineExceeded) {
 		return // the client went away: there is nobody to answer
 	}
@@ -327,7 +324,9 @@ func (p *Proxy) watch(body io.ReadCloser, c *call, events bool) io.ReadCloser {
 	}
 	p.d.Metrics.streamOpened(c.srv.Path)
 	if !c.legacy {
-		s.r = NewSSEReader(idleReader{s}, p.transform(c, nil))
+		s.lz = &lazyReader{r: idleReader{s}, more: s.buffered}
+		sr := newSSEReader(s.lz, p.transform(c, nil))
+		s.r, s.ready = sr, sr.ready
 		return s
 	}
 	// The legacy transport answers messages on this stream, so errors for
@@ -339,15 +338,21 @@ func (p *Proxy) watch(body io.ReadCloser, c *call, events bool) io.ReadCloser {
 	s.r, s.sink = pr, out
 	rw := NewSSERewriter(out, nil, p.transform(c, s))
 	go func() {
-		buf := make([]byte, 32<<10)
-		src := idleReader{s}
+		// The pump waits for the upstream without a buffer, like the
+		// client's side of a Streamable HTTP stream (see Proxy.copyBody).
+		src := &lazyReader{r: idleReader{s}, more: s.buffered}
 		for {
-			n, err := src.Read(buf)
-			if n > 0 {
-				if _, werr := rw.Write(buf[:n]); werr != nil {
-					_ = pw.CloseWithError(werr)
-					return
+			err := src.wait()
+			if err == nil {
+				buf := p.bufs.Get()
+				var n int
+				n, err = src.Read(buf)
+				if n > 0 {
+					if _, werr := rw.Write(buf[:n]); werr != nil {
+						err = werr
+					}
 				}
+				p.bufs.Put(buf)
 			}
 			if err != nil {
 				_ = rw.Close()
@@ -357,6 +362,48 @@ func (p *Proxy) watch(body io.ReadCloser, c *call, events bool) io.ReadCloser {
 		}
 	}()
 	return s
+}
+
+// lazyReader waits for its source's next bytes by reading one byte, so the
+// wait holds no buffer. The next Read returns that byte and, when more
+// says the source has more at hand, what came with it: never reading on
+// into a wait with the byte held back.
+type lazyReader struct {
+	r    io.Reader
+	more func() bool // nil: the source cannot tell
+	one  [1]byte
+	has  bool
+	err  error // what the source said with the waited-for byte
+}
+
+func (l *lazyReader) wait() error {
+	for !l.has {
+		if l.err != nil {
+			return l.err
+		}
+		n, err := l.r.Read(l.one[:])
+		l.has, l.err = n == 1, err
+	}
+	return nil
+}
+
+func (l *lazyReader) Read(p []byte) (int, error) {
+	if !l.has {
+		if l.err != nil {
+			return 0, l.err
+		}
+		return l.r.Read(p)
+	}
+	if len(p) == 0 {
+		return 0, nil
+	}
+	p[0], l.has = l.one[0], false
+	if l.err != nil || len(p) == 1 || l.more == nil || !l.more() {
+		return 1, nil
+	}
+	n, err := l.r.Read(p[1:])
+	l.err = err
+	return 1 + n, nil
 }
 
 // eventSink is where a legacy stream's events are written, whole, by the
@@ -391,12 +438,31 @@ type stream struct {
 	r      io.Reader
 	idle   *time.Timer
 	once   sync.Once
-	sink   *eventSink // legacy transport: where refusals are sent
-	key    string     // legacy transport: the session's message path on the gateway
-	events bool       // an event stream (counted as an open stream)
+	lz     *lazyReader // a Streamable HTTP event stream: the upstream's bytes
+	ready  func() bool // a Streamable HTTP event stream: rewritten bytes are waiting to be read
+	sink   *eventSink  // legacy transport: where refusals are sent
+	key    string      // legacy transport: the session's message path on the gateway
+	events bool        // an event stream (counted as an open stream)
 }
 
 func (s *stream) Read(b []byte) (int, error) { return s.r.Read(b) }
+
+// buffered reports whether the upstream's bytes are waiting in the
+// stream connection's buffer (a GET's stream; other bodies cannot tell).
+func (s *stream) buffered() bool {
+	b, ok := s.body.(*streamBody)
+	return ok && b.conn.br.Buffered() > 0
+}
+
+// wait returns when Read has something to return without waiting. Only a
+// Streamable HTTP event stream waits here (without a buffer); other bodies
+// wait in Read.
+func (s *stream) wait() error {
+	if s.lz == nil || s.ready() {
+		return nil
+	}
+	return s.lz.wait()
+}
 
 // Close ends the stream once, however many times it is called (the idle
 // timer and the reverse proxy both do).

@@ -13,7 +13,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/netip"
 	"net/url"
 	"strings"
@@ -102,11 +101,15 @@ type Deps struct {
 
 // Proxy serves /{server-path}/... and its aliases.
 type Proxy struct {
-	d        Deps
-	o        Options
-	rp       *httputil.ReverseProxy
-	streams  streamCounter
-	sessions legacySessions
+	d         Deps
+	o         Options
+	transport *http.Transport // POSTs and DELETEs, on shared keep-alive connections
+	dialer    *net.Dialer     // GETs (streams), each on a connection of its own
+	bufs      bufferPool
+	streams   streamCounter
+	sessions  legacySessions
+	// X-Forwarded-Host and -Proto, the same on every request
+	forwardedHost, forwardedProto []string
 }
 
 // New returns a proxy. Nothing is dialled until the first request.
@@ -155,19 +158,9 @@ func New(d Deps, o Options) *Proxy {
 		// tools/list results, and event streams must not be compressed.
 		DisableCompression: true,
 	}
-	p.rp = &httputil.ReverseProxy{
-		Rewrite:   p.rewrite,
-		Transport: transport,
-		// Event streams and bodies of unknown length (chunked) are flushed
-		// after every write (httputil does so for text/event-stream and
-		// ContentLength -1 whatever FlushInterval says), so events are
-		// never held back; a JSON answer of known length goes out in one
-		// write when complete, without a flush timer per response.
-		FlushInterval:  0,
-		BufferPool:     &bufferPool{},
-		ModifyResponse: p.modifyResponse,
-		ErrorHandler:   p.upstreamError,
-		ErrorLog:       slog.NewLogLogger(d.Log.Handler(), slog.LevelDebug),
+	p.transport, p.dialer = transport, dialer
+	if o.PublicURL != nil {
+		p.forwardedHost, p.forwardedProto = []string{o.PublicURL.Host}, []string{o.PublicURL.Scheme}
 	}
 	return p
 }
@@ -222,13 +215,6 @@ type call struct {
 	prefix    string
 	status    int  // the upstream's status, once it answered
 	legacy    bool // a GET on a legacy HTTP+SSE server: its stream carries the answers
-}
-
-type callKey struct{}
-
-func callFrom(ctx context.Context) *call {
-	c, _ := ctx.Value(callKey{}).(*call)
-	return c
 }
 
 // serve handles one request for the server at path seg; transport is set
@@ -330,8 +316,9 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 	}
 
 	p.d.Metrics.request(label, "forwarded")
-	p.rp.ServeHTTP(w, r.WithContext(context.WithValue(ctx, callKey{}, c)))
-	p.auditCalls(ctx, c)
+	// Deferred: a response aborted half-way is audited too.
+	defer p.auditCalls(ctx, c)
+	p.forward(w, r, c)
 }
 
 // withRequestInfo gives the request an id and the client's address, for

@@ -383,10 +383,18 @@ func (w *SSERewriter) serialise(ev *Event) ([]byte, error) {
 // FlushInterval -1. Reading src to io.EOF ends with the final incomplete
 // event as it is; a rewriting error ends the stream with that error.
 func NewSSEReader(src io.Reader, transform func(ev *Event) error) io.Reader {
+	return newSSEReader(src, transform)
+}
+
+func newSSEReader(src io.Reader, transform func(ev *Event) error) *sseReader {
 	r := &sseReader{src: src}
 	r.rw = NewSSERewriter(r, nil, transform)
 	return r
 }
+
+// ready reports whether Read returns without reading src: rewritten bytes
+// or the stream's end are waiting.
+func (r *sseReader) ready() bool { return r.off < len(r.out) || r.err != nil }
 
 type sseReader struct {
 	src io.Reader
