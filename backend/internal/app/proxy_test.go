@@ -634,6 +634,44 @@ func hostileUpstream(t *testing.T) string {
 		w.(http.Flusher).Flush()
 		<-r.Context().Done()
 	})
+	mux.HandleFunc("/short/mcp", func(w http.ResponseWriter, r *http.Request) {
+		// Announces 200 bytes, sends 17 and hangs up.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", "200")
+		_, _ = io.WriteString(w, `{"jsonrpc":"2.0",`)
+		w.(http.Flusher).Flush()
+		conn, _, err := http.NewResponseController(w).Hijack()
+		if err == nil {
+			_ = conn.Close()
+		}
+	})
+	mux.HandleFunc("/hop/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Connection", "X-Frame-Options, X-Hop")
+		w.Header().Set("X-Hop", "for the gateway only")
+		w.Header().Set("X-Request-Id", "the-upstream-s-own")
+		_, _ = io.WriteString(w, tools)
+	})
+	mux.HandleFunc("/bighead/mcp", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		for i := range 200 {
+			w.Header().Set(fmt.Sprintf("X-Filler-%d", i), strings.Repeat("x", 1000))
+		}
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	})
+	mux.HandleFunc("/late/mcp", func(w http.ResponseWriter, r *http.Request) {
+		// A stream whose first event is a long time coming.
+		w.Header().Set("Content-Type", "text/event-stream")
+		w.WriteHeader(200)
+		w.(http.Flusher).Flush()
+		select {
+		case <-r.Context().Done():
+		case <-time.After(5 * time.Second):
+			_, _ = io.WriteString(w, ": late\n\n")
+		}
+	})
 	mux.HandleFunc("/dupct/mcp", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8; charset=x")
 		_, _ = io.WriteString(w, tools)
@@ -659,7 +697,7 @@ func TestProxyShieldsTheGatewayOrigin(t *testing.T) {
 	base := hostileUpstream(t)
 	a := start(t, func(c *config.Config) { c.ProxyStreamIdleTimeout = time.Second })
 	admin := signedInAdmin(t, a)
-	for _, p := range []string{"html", "redirect", "unauth", "stall", "dupct", "dupct-sse"} {
+	for _, p := range []string{"html", "redirect", "unauth", "stall", "dupct", "dupct-sse", "short", "hop", "bighead", "late"} {
 		createServer(t, admin, map[string]any{"path": p, "upstream_url": base + "/" + p + "/mcp", "transport": "streamable-http"})
 		grantTools(t, admin, "agents", p, "echo")
 	}
@@ -688,6 +726,36 @@ func TestProxyShieldsTheGatewayOrigin(t *testing.T) {
 	_ = rpc(t, a, "/stall/mcp", token, list)
 	if d := time.Since(began); d > 4*time.Second {
 		t.Fatalf("stalled JSON answer held %v", d)
+	}
+	// A JSON answer cut short is a JSON-RPC error with the request's id,
+	// not a truncated answer.
+	if r := rpc(t, a, "/short/mcp", token, list); r.Status != 502 || string(rpcErr(t, r).ID) != "1" {
+		t.Fatalf("short JSON answer: %d %s", r.Status, r.Body)
+	}
+	// Headers the upstream's Connection names, and its request id, stay
+	// with the gateway.
+	if r := rpc(t, a, "/hop/mcp", token, list); r.Status != 200 || r.Header.Get("X-Hop") != "" ||
+		r.Header.Get("X-Frame-Options") != "DENY" || r.Header.Get("X-Request-Id") == "the-upstream-s-own" || r.Header.Get("X-Request-Id") == "" {
+		t.Fatalf("hop-by-hop headers: %d %v", r.Status, r.Header)
+	}
+	// A stream's headers reach the client at once (well before the idle
+	// timeout of 1s); an upstream's endless headers do not.
+	for _, tc := range []struct {
+		path   string
+		status int
+	}{{"/late/mcp", 200}, {"/bighead/mcp", 502}} {
+		ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+tc.path, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != tc.status {
+			t.Fatalf("GET %s: %v %v", tc.path, resp, err)
+		}
+		if h := resp.Header.Get("X-Filler-1"); h != "" {
+			t.Fatalf("GET %s: upstream headers reached the client", tc.path)
+		}
+		_ = resp.Body.Close()
+		cancel()
 	}
 	// Content types with odd parameters are still filtered.
 	for _, p := range []string{"dupct", "dupct-sse"} {
