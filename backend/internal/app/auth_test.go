@@ -44,7 +44,7 @@ func auditEvents(t *testing.T, a *testutil.TestApp, action string) []domain.Audi
 }
 
 // signedInAdmin returns a client signed in as the first administrator.
-func signedInAdmin(t *testing.T, a *testutil.TestApp) *testutil.Client {
+func signedInAdmin(t testing.TB, a *testutil.TestApp) *testutil.Client {
 	t.Helper()
 	c := a.NewClient(t)
 	c.Login("admin", testutil.AdminPassword)

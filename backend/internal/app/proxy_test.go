@@ -24,7 +24,7 @@ import (
 
 // grantTools gives group read and execute on server, limited to tools
 // (every method), through a scope and a mapping.
-func grantTools(t *testing.T, admin *testutil.Client, group, server string, tools ...string) {
+func grantTools(t testing.TB, admin *testutil.Client, group, server string, tools ...string) {
 	t.Helper()
 	scope := group + "-on-" + server
 	rule := map[string]any{"server": server, "permissions": []string{"read", "execute"}, "methods": []string{"*"}, "tools": tools}
@@ -43,7 +43,7 @@ func grantTools(t *testing.T, admin *testutil.Client, group, server string, tool
 }
 
 // agentToken returns a gateway token of a new service account in groups.
-func agentToken(t *testing.T, a *testutil.TestApp, admin *testutil.Client, name string, groups ...string) string {
+func agentToken(t testing.TB, a *testutil.TestApp, admin *testutil.Client, name string, groups ...string) string {
 	t.Helper()
 	return clientToken(t, a.URL, createServiceAccount(t, admin, name, groups...))
 }

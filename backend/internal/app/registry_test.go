@@ -56,7 +56,7 @@ type serverList struct {
 }
 
 // createServer registers a server through the API and returns it.
-func createServer(t *testing.T, c *testutil.Client, body map[string]any) apiServer {
+func createServer(t testing.TB, c *testutil.Client, body map[string]any) apiServer {
 	t.Helper()
 	if body["display_name"] == nil {
 		body["display_name"] = "Server " + body["path"].(string)

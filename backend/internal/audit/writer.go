@@ -33,6 +33,8 @@ type Writer struct {
 	now     func() time.Time
 	queue   chan domain.AuditEvent
 	flushes chan chan struct{}
+	nudge   chan struct{} // a batch is waiting (buffered: one nudge at a time)
+	stop    chan struct{} // closed by Close, after the queue
 	done    chan struct{}
 	close   sync.Once
 	// mu guards closed against Record sending on the closed queue.
@@ -61,6 +63,8 @@ func NewWriter(db *postgres.DB, log *slog.Logger, reg prometheus.Registerer, opt
 		db: db, log: log, opts: opts, now: time.Now,
 		queue:   make(chan domain.AuditEvent, opts.QueueSize),
 		flushes: make(chan chan struct{}),
+		nudge:   make(chan struct{}, 1),
+		stop:    make(chan struct{}),
 		done:    make(chan struct{}),
 		written: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "mcpgw_audit_events_written_total", Help: "Audit events written to Postgres.",
@@ -86,13 +90,12 @@ func (w *Writer) Record(ctx context.Context, ev domain.AuditEvent) {
 		w.log.Error("audit writer closed: event dropped", "action", ev.Action)
 		return
 	}
-	select {
-	case w.queue <- ev:
+	if w.enqueue(ev) {
 		return
-	default:
 	}
 	t := time.NewTimer(w.opts.EnqueueTimeout)
 	defer t.Stop()
+	w.wake()
 	select {
 	case w.queue <- ev:
 	case <-t.C:
@@ -126,15 +129,33 @@ func (w *Writer) TryRecord(ctx context.Context, ev domain.AuditEvent) {
 	w.complete(ctx, &ev)
 	w.mu.RLock()
 	defer w.mu.RUnlock()
-	if !w.closed {
-		select {
-		case w.queue <- ev:
-			return
-		default:
-		}
+	if !w.closed && w.enqueue(ev) {
+		return
 	}
 	w.dropped.Inc()
 	w.log.Error("audit queue full: event dropped", "action", ev.Action, "actor", ev.Actor)
+}
+
+// enqueue queues ev if there is room. The writer is not woken for each
+// event (that would put a goroutine hand-off on every proxied call): it
+// wakes at each FlushInterval, or when a batch is waiting.
+func (w *Writer) enqueue(ev domain.AuditEvent) bool {
+	select {
+	case w.queue <- ev:
+		if len(w.queue) >= w.opts.BatchSize {
+			w.wake()
+		}
+		return true
+	default:
+		return false
+	}
+}
+
+func (w *Writer) wake() {
+	select {
+	case w.nudge <- struct{}{}:
+	default:
+	}
 }
 
 // Flush waits until every event recorded before the call is written.
@@ -160,6 +181,7 @@ func (w *Writer) Close() {
 		w.mu.Lock()
 		w.closed = true
 		close(w.queue)
+		close(w.stop)
 		w.mu.Unlock()
 		<-w.done
 	})
@@ -171,37 +193,40 @@ func (w *Writer) run() {
 	tick := time.NewTicker(w.opts.FlushInterval)
 	defer tick.Stop()
 	for {
+		var ack chan struct{}
+		select {
+		case <-tick.C:
+		case <-w.nudge:
+		case ack = <-w.flushes:
+		case <-w.stop:
+		}
+		var closed bool
+		batch, closed = w.drain(batch)
+		batch = w.write(batch)
+		if ack != nil {
+			close(ack)
+		}
+		if closed {
+			return
+		}
+	}
+}
+
+// drain moves the queued events into batch, writing each full batch, and
+// reports whether the queue is closed.
+func (w *Writer) drain(batch []domain.AuditEvent) ([]domain.AuditEvent, bool) {
+	for {
 		select {
 		case ev, ok := <-w.queue:
 			if !ok {
-				w.write(batch)
-				return
+				return batch, true
 			}
 			batch = append(batch, ev)
 			if len(batch) >= w.opts.BatchSize {
 				batch = w.write(batch)
 			}
-		case <-tick.C:
-			batch = w.write(batch)
-		case ack := <-w.flushes:
-			// Drain what is already queued, then write it all.
-			for drained := false; !drained; {
-				select {
-				case ev, ok := <-w.queue:
-					if !ok {
-						drained = true
-						break
-					}
-					batch = append(batch, ev)
-					if len(batch) >= w.opts.BatchSize {
-						batch = w.write(batch)
-					}
-				default:
-					drained = true
-				}
-			}
-			batch = w.write(batch)
-			close(ack)
+		default:
+			return batch, false
 		}
 	}
 }

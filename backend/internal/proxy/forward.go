@@ -305,6 +305,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, c *call, e
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		status, code, msg, kind = http.StatusGatewayTimeout, CodeUpstreamTimeout, "the MCP server did not answer in time", "timeout"
 	}
+	c.status = status
 	p.d.Metrics.upstreamError(c.srv.Path, kind)
 	p.d.Log.WarnContext(r.Context(), "upstream request failed", "server", c.srv.Path, "kind", kind, "error", err)
 	writeRPCError(w, status, c.single.ID, code, msg)
@@ -450,8 +451,8 @@ func (s *stream) Read(b []byte) (int, error) { return s.r.Read(b) }
 // buffered reports whether the upstream's bytes are waiting in the
 // stream connection's buffer (a GET's stream; other bodies cannot tell).
 func (s *stream) buffered() bool {
-	b, ok := s.body.(*streamBody)
-	return ok && b.conn.br.Buffered() > 0
+	b, ok := s.body.(*upBody)
+	return ok && b.c.br.Buffered() > 0
 }
 
 // wait returns when Read has something to return without waiting. Only a

@@ -101,13 +101,12 @@ type Deps struct {
 
 // Proxy serves /{server-path}/... and its aliases.
 type Proxy struct {
-	d         Deps
-	o         Options
-	transport *http.Transport // POSTs and DELETEs, on shared keep-alive connections
-	dialer    *net.Dialer     // GETs (streams), each on a connection of its own
-	bufs      bufferPool
-	streams   streamCounter
-	sessions  legacySessions
+	d        Deps
+	o        Options
+	ups      *upstreams
+	bufs     bufferPool
+	streams  streamCounter
+	sessions legacySessions
 	// X-Forwarded-Host and -Proto, the same on every request
 	forwardedHost, forwardedProto []string
 }
@@ -143,22 +142,10 @@ func New(d Deps, o Options) *Proxy {
 	}
 	p := &Proxy{d: d, o: o, streams: streamCounter{m: map[string]int{}}}
 	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second, Control: o.Guard.Control}
-	transport := &http.Transport{
-		// No HTTP proxy: the SSRF guard must see the address actually
-		// dialled (see netguard).
-		Proxy:                 nil,
-		DialContext:           dialer.DialContext,
-		ResponseHeaderTimeout: o.ResponseHeaderTimeout,
-		MaxIdleConns:          1024,
-		MaxIdleConnsPerHost:   256,
-		IdleConnTimeout:       90 * time.Second,
-		TLSHandshakeTimeout:   o.ConnectTimeout,
-		ExpectContinueTimeout: time.Second,
-		// Bodies pass through as the upstream sent them: the proxy reads
-		// tools/list results, and event streams must not be compressed.
-		DisableCompression: true,
-	}
-	p.transport, p.dialer = transport, dialer
+	// No HTTP proxy: the SSRF guard (the dialer's Control) must see the
+	// address actually dialled (see netguard).
+	p.ups = &upstreams{dialer: dialer, connectTimeout: o.ConnectTimeout, headerTimeout: o.ResponseHeaderTimeout,
+		idleTimeout: 90 * time.Second, maxIdlePerHost: 256, maxIdle: 1024}
 	if o.PublicURL != nil {
 		p.forwardedHost, p.forwardedProto = []string{o.PublicURL.Host}, []string{o.PublicURL.Scheme}
 	}

@@ -16,13 +16,7 @@ import (
 // stream holds no copy buffer.
 func (p *Proxy) forward(w http.ResponseWriter, r *http.Request, c *call) {
 	out := p.outgoing(r, c)
-	var resp *http.Response
-	var err error
-	if r.Method == http.MethodGet {
-		resp, err = p.openStream(out)
-	} else {
-		resp, err = p.transport.RoundTrip(out)
-	}
+	resp, err := p.ups.roundTrip(out)
 	if err != nil {
 		p.upstreamError(w, r, c, err)
 		return
