@@ -382,6 +382,9 @@ func (a *App) Close() {
 		a.stopBackground()
 		<-a.bgDone
 	}
+	if a.Proxy != nil {
+		a.Proxy.Close()
+	}
 	if a.Audit != nil {
 		a.Audit.Close()
 	}

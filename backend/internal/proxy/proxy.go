@@ -152,6 +152,10 @@ func New(d Deps, o Options) *Proxy {
 	return p
 }
 
+// Close closes the proxy's idle upstream connections; those in use close
+// when their exchange ends.
+func (p *Proxy) Close() { p.ups.closeIdle() }
+
 // Owns reports whether path is in the proxy's namespace: its first segment
 // could name a server (lowercase letters, digits, - and _) and is not one
 // the gateway serves itself. Unknown servers in that namespace get the
