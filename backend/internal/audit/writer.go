@@ -284,6 +284,10 @@ func sanitize(ev *domain.AuditEvent) {
 	for k, v := range ev.Details {
 		ev.Details[k] = cleanValue(v)
 	}
+	if c := ev.Call; c != nil {
+		c.Server, c.Method = domain.SafeText(c.Server, maxField), domain.SafeText(c.Method, maxField)
+		c.Tool, c.Reason = domain.SafeText(c.Tool, maxField), domain.SafeText(c.Reason, 4096)
+	}
 }
 
 func cleanValue(v any) any {

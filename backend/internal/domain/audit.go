@@ -2,6 +2,7 @@ package domain
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -46,6 +47,75 @@ type AuditEvent struct {
 	UserAgent  string
 	RequestID  string
 	Details    map[string]any
+	// Call, when set, is the details of a proxied MCP call, stored as the
+	// JSON object Details would be: typed, so the proxy's hot path builds
+	// no map and encodes no reflection.
+	Call *AuditCall
+}
+
+// AuditCall describes a proxied MCP message: a forwarded tools/call
+// (Forwarded: with its latency and the upstream's status) or a refusal
+// (with its reason).
+type AuditCall struct {
+	Server    string
+	Method    string
+	Tool      string
+	Reason    string
+	Forwarded bool
+	LatencyMS float64
+	Status    int
+}
+
+// AppendJSON appends c as a JSON object: server, then method, tool and
+// reason when set, then latency_ms and status for a forwarded call. The
+// strings must be valid UTF-8 (the audit writer makes them so).
+func (c *AuditCall) AppendJSON(b []byte) []byte {
+	b = append(b, `{"server":`...)
+	b = appendJSONString(b, c.Server)
+	for _, f := range [...]struct{ name, v string }{{"method", c.Method}, {"tool", c.Tool}, {"reason", c.Reason}} {
+		if f.v != "" {
+			b = append(b, `,"`...)
+			b = append(b, f.name...)
+			b = append(b, `":`...)
+			b = appendJSONString(b, f.v)
+		}
+	}
+	if c.Forwarded {
+		b = append(b, `,"latency_ms":`...)
+		b = strconv.AppendFloat(b, c.LatencyMS, 'f', -1, 64)
+		b = append(b, `,"status":`...)
+		b = strconv.AppendInt(b, int64(c.Status), 10)
+	}
+	return append(b, '}')
+}
+
+// appendJSONString appends s, valid UTF-8, as a JSON string.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); i++ {
+		ch := s[i]
+		if ch >= 0x20 && ch != '"' && ch != '\\' {
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch ch {
+		case '"', '\\':
+			b = append(b, '\\', ch)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\t':
+			b = append(b, '\\', 't')
+		case '\r':
+			b = append(b, '\\', 'r')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[ch>>4], hex[ch&0xf])
+		}
+		start = i + 1
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }
 
 // RequestInfo describes the HTTP request a piece of work runs for; the audit

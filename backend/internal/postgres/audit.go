@@ -24,8 +24,12 @@ func (Audit) Insert(ctx context.Context, q Querier, events []domain.AuditEvent) 
 	_, err := q.CopyFrom(ctx, pgx.Identifier{"audit_events"}, auditColumns,
 		pgx.CopyFromSlice(len(events), func(i int) ([]any, error) {
 			e := events[i]
-			details, err := json.Marshal(e.Details)
-			if err != nil || e.Details == nil {
+			var details []byte
+			if e.Call != nil {
+				details = e.Call.AppendJSON(nil)
+			} else if b, err := json.Marshal(e.Details); err == nil && e.Details != nil {
+				details = b
+			} else {
 				details = []byte("{}")
 			}
 			var actorID *int64

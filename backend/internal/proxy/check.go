@@ -155,14 +155,8 @@ func (p *Proxy) deny(ctx context.Context, w http.ResponseWriter, c *call, d auth
 }
 
 func (p *Proxy) auditDenial(ctx context.Context, c *call, method, tool, reason string) {
-	details := map[string]any{"server": c.srv.Path, "reason": reason}
-	if method != "" {
-		details["method"] = method
-	}
-	if tool != "" {
-		details["tool"] = tool
-	}
-	p.d.Audit.TryRecord(ctx, p.event(c, ActionDenied, domain.OutcomeDenied, details))
+	p.d.Audit.TryRecord(ctx, p.event(c, ActionDenied, domain.OutcomeDenied,
+		&domain.AuditCall{Server: c.srv.Path, Method: method, Tool: tool, Reason: reason}))
 }
 
 // auditCalls records each tools/call that was forwarded, once the
@@ -172,6 +166,7 @@ func (p *Proxy) auditCalls(ctx context.Context, c *call) {
 	if c.insp == nil {
 		return
 	}
+	var latency float64
 	for _, m := range c.insp.Messages {
 		if m.Kind != KindRequest || m.Method != "tools/call" {
 			continue
@@ -180,18 +175,21 @@ func (p *Proxy) auditCalls(ctx context.Context, c *call) {
 		if c.status == 0 || c.status >= 400 {
 			outcome = domain.OutcomeFailure
 		}
-		p.d.Audit.TryRecord(ctx, p.event(c, ActionToolCall, outcome, map[string]any{
-			"server": c.srv.Path, "method": m.Method, "tool": m.Tool,
-			"latency_ms": float64(time.Since(c.start).Microseconds()) / 1000, "status": c.status,
+		if latency == 0 {
+			latency = float64(time.Since(c.start).Microseconds()) / 1000
+		}
+		p.d.Audit.TryRecord(ctx, p.event(c, ActionToolCall, outcome, &domain.AuditCall{
+			Server: c.srv.Path, Method: m.Method, Tool: m.Tool, Forwarded: true, LatencyMS: latency, Status: c.status,
 		}))
 	}
 }
 
-func (p *Proxy) event(c *call, action, outcome string, details map[string]any) domain.AuditEvent {
+// event is an audit event of the call's principal about its server.
+func (p *Proxy) event(c *call, action, outcome string, details *domain.AuditCall) domain.AuditEvent {
 	pr := c.principal
 	return domain.AuditEvent{
 		Action: action, Outcome: outcome, Actor: pr.Username, ActorID: pr.UserID, AuthMethod: pr.AuthMethod,
-		TargetType: "server", Target: c.srv.Path, Details: details,
+		TargetType: "server", Target: c.srv.Path, Call: details,
 	}
 }
 
