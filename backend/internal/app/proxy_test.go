@@ -650,7 +650,14 @@ func hostileUpstream(t *testing.T) string {
 		w.Header().Set("Connection", "X-Frame-Options, X-Hop")
 		w.Header().Set("X-Hop", "for the gateway only")
 		w.Header().Set("X-Request-Id", "the-upstream-s-own")
+		w.Header().Set("X-Accel-Redirect", "/internal/secrets") // for an nginx in front of the gateway
 		_, _ = io.WriteString(w, tools)
+	})
+	mux.HandleFunc("/gzip/mcp", func(w http.ResponseWriter, r *http.Request) {
+		// Compressed although nobody asked: the gateway could not filter it.
+		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Encoding", "gzip")
+		_, _ = io.WriteString(w, "\x1f\x8b not really")
 	})
 	mux.HandleFunc("/bighead/mcp", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/event-stream")
@@ -697,7 +704,7 @@ func TestProxyShieldsTheGatewayOrigin(t *testing.T) {
 	base := hostileUpstream(t)
 	a := start(t, func(c *config.Config) { c.ProxyStreamIdleTimeout = time.Second })
 	admin := signedInAdmin(t, a)
-	for _, p := range []string{"html", "redirect", "unauth", "stall", "dupct", "dupct-sse", "short", "hop", "bighead", "late"} {
+	for _, p := range []string{"html", "redirect", "unauth", "stall", "dupct", "dupct-sse", "short", "hop", "bighead", "late", "gzip"} {
 		createServer(t, admin, map[string]any{"path": p, "upstream_url": base + "/" + p + "/mcp", "transport": "streamable-http"})
 		grantTools(t, admin, "agents", p, "echo")
 	}
@@ -735,8 +742,12 @@ func TestProxyShieldsTheGatewayOrigin(t *testing.T) {
 	// Headers the upstream's Connection names, and its request id, stay
 	// with the gateway.
 	if r := rpc(t, a, "/hop/mcp", token, list); r.Status != 200 || r.Header.Get("X-Hop") != "" ||
-		r.Header.Get("X-Frame-Options") != "DENY" || r.Header.Get("X-Request-Id") == "the-upstream-s-own" || r.Header.Get("X-Request-Id") == "" {
+		r.Header.Get("X-Frame-Options") != "DENY" || r.Header.Get("X-Request-Id") == "the-upstream-s-own" || r.Header.Get("X-Request-Id") == "" ||
+		r.Header.Get("X-Accel-Redirect") != "" {
 		t.Fatalf("hop-by-hop headers: %d %v", r.Status, r.Header)
+	}
+	if r := rpc(t, a, "/gzip/mcp", token, list); r.Status != 502 || !strings.Contains(rpcErr(t, r).Error.Message, "Content-Encoding") {
+		t.Fatalf("unrequested gzip: %d %s", r.Status, r.Body)
 	}
 	// A stream's headers reach the client at once (well before the idle
 	// timeout of 1s); an upstream's endless headers do not.
@@ -753,6 +764,9 @@ func TestProxyShieldsTheGatewayOrigin(t *testing.T) {
 		}
 		if h := resp.Header.Get("X-Filler-1"); h != "" {
 			t.Fatalf("GET %s: upstream headers reached the client", tc.path)
+		}
+		if tc.status == 200 && resp.Header.Get("X-Accel-Buffering") != "no" {
+			t.Fatalf("GET %s: an event stream without X-Accel-Buffering: no", tc.path)
 		}
 		_ = resp.Body.Close()
 		cancel()

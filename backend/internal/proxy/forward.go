@@ -163,13 +163,15 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	if resp.StatusCode >= 500 {
 		p.d.Metrics.upstreamError(c.srv.Path, "status_"+strconv.Itoa(resp.StatusCode/100)+"xx")
 	}
-	h := resp.Header
-	dropConnectionHeaders(h)
-	for name := range h {
-		if dropResponseHeader(name) {
-			delete(h, name)
+	in := resp.Header
+	dropConnectionHeaders(in)
+	h := make(http.Header, len(passedResponseHeaders)+6)
+	for _, name := range passedResponseHeaders {
+		if v := in[name]; len(v) > 0 {
+			h[name] = v
 		}
 	}
+	resp.Header = h
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; sandbox")
 	h.Set("X-Frame-Options", "DENY")
@@ -177,6 +179,13 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	h.Set("Referrer-Policy", "no-referrer")
 
 	mt := mediaType(h.Get("Content-Type"))
+	if ce := in["Content-Encoding"]; len(ce) > 0 && !(len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "identity")) {
+		// The gateway asks for no encoding: a compressed answer could not
+		// be filtered, and would reach the client unread.
+		p.d.Metrics.upstreamError(c.srv.Path, "bad_response")
+		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
+			"the MCP server answered with Content-Encoding "+strconv.Quote(domain.SafeText(strings.Join(ce, ", "), 64))+", which the gateway did not ask for")
+	}
 	switch {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		// A redirect would send the client, and maybe its credentials,
@@ -192,9 +201,11 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
 			"the MCP server refused the credentials it was sent (HTTP "+strconv.Itoa(resp.StatusCode)+")")
 	case mt == "text/event-stream":
-		// Unknown length also makes the reverse proxy flush every write,
-		// whatever the content type's parameters look like.
+		// Unknown length makes relay flush every write, whatever the
+		// content type's parameters look like; X-Accel-Buffering asks an
+		// nginx in front of the gateway not to hold events back either.
 		h.Del("Content-Length")
+		h["X-Accel-Buffering"] = []string{"no"}
 		resp.ContentLength = -1
 		resp.Body = p.watch(resp.Body, c, true)
 	case mt == "application/json":
@@ -216,20 +227,12 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	return nil
 }
 
-// dropResponseHeader names upstream headers that would act on the
+// passedResponseHeaders are the upstream's headers that reach the
+// client: what an MCP client reads. Anything else could act on the
 // gateway's origin (cookies, caching and security policy, CORS, redirects,
-// authentication challenges) rather than describe an MCP answer.
-func dropResponseHeader(name string) bool {
-	switch name {
-	case "Set-Cookie", "Set-Cookie2", "Clear-Site-Data", "Strict-Transport-Security", "Refresh", "Location",
-		"Content-Location", "Www-Authenticate", "Content-Security-Policy", "Content-Security-Policy-Report-Only",
-		"X-Frame-Options", "Alt-Svc", "Link", "Content-Disposition", "Permissions-Policy", "Report-To", "Nel",
-		"Cross-Origin-Opener-Policy", "Cross-Origin-Embedder-Policy", "Cross-Origin-Resource-Policy", "Timing-Allow-Origin",
-		"Service-Worker-Allowed", "Origin-Agent-Cluster", "Accept-Ch", "Expires", "Etag", "Last-Modified", "Vary", "Age", "Pragma":
-		return true
-	}
-	return strings.HasPrefix(name, "Access-Control-")
-}
+// authentication challenges, a proxy in front's X-Accel-Redirect) rather
+// than describe an MCP answer, so it stays behind.
+var passedResponseHeaders = [...]string{"Content-Type", "Content-Length", "Mcp-Session-Id", "Mcp-Protocol-Version", "Retry-After"}
 
 // replace swaps the upstream's answer for a JSON-RPC error of the gateway.
 func (p *Proxy) replace(resp *http.Response, c *call, status, code int, msg string) error {
@@ -318,7 +321,9 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, c *call, e
 // tools/list results filtered), each passed on as soon as it is complete.
 func (p *Proxy) watch(body io.ReadCloser, c *call, events bool) io.ReadCloser {
 	s := &stream{body: body, p: p, c: c, events: events}
-	s.idle = time.AfterFunc(p.o.StreamIdleTimeout, func() { _ = s.Close() })
+	// Armed once assigned: Close stops it, and may run from it.
+	s.idle = time.AfterFunc(time.Duration(1<<62), func() { _ = s.Close() })
+	s.idle.Reset(p.o.StreamIdleTimeout)
 	if !events {
 		s.r = idleReader{s}
 		return s

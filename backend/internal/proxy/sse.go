@@ -51,9 +51,10 @@ type Event struct {
 //
 // All the output of one Write is written to dst with as few writes as
 // possible and then flush (if not nil) is called once. Memory is bounded:
-// an event larger than 8 MiB fails with ErrEventTooLarge. Close writes a
-// final incomplete event as it is (a client discards it anyway). Errors
-// are sticky. An SSERewriter is not safe for concurrent use.
+// an event larger than 8 MiB fails with ErrEventTooLarge. Close drops a
+// final incomplete event, as an EventSource does: passed on as it is it
+// would escape the transform (a tools/list result, unfiltered, for a
+// lenient client to read). Errors are sticky. An SSERewriter is not safe for concurrent use.
 type SSERewriter struct {
 	dst       io.Writer
 	flush     func()
@@ -191,7 +192,8 @@ func (w *SSERewriter) Write(p []byte) (int, error) {
 	return n, nil
 }
 
-// Close writes a final incomplete event as it is; later writes fail.
+// Close drops a final incomplete event (see SSERewriter); later writes
+// fail.
 func (w *SSERewriter) Close() error {
 	if w.err != nil {
 		if w.err == errClosed {
@@ -200,18 +202,10 @@ func (w *SSERewriter) Close() error {
 		return w.err
 	}
 	w.err = errClosed
-	if len(w.pend) == 0 {
-		return nil
-	}
-	_, err := w.dst.Write(w.pend)
 	w.pend = nil
-	if err == nil && w.flush != nil {
-		w.flush()
-	}
-	return err
+	return nil
 }
 
-// write writes a and then b (each if not empty) to dst.
 func (w *SSERewriter) write(a, b []byte) error {
 	for _, s := range [2][]byte{a, b} {
 		if len(s) == 0 {
@@ -380,8 +374,7 @@ func (w *SSERewriter) serialise(ev *Event) ([]byte, error) {
 // each event rewritten by transform as SSERewriter does. Read returns as
 // soon as an event (or comment) is complete, without waiting to fill the
 // buffer, which suits httputil.ReverseProxy's ModifyResponse with
-// FlushInterval -1. Reading src to io.EOF ends with the final incomplete
-// event as it is; a rewriting error ends the stream with that error.
+// FlushInterval -1. Reading src to io.EOF drops a final incomplete event; a rewriting error ends the stream with that error.
 func NewSSEReader(src io.Reader, transform func(ev *Event) error) io.Reader {
 	return newSSEReader(src, transform)
 }

@@ -67,12 +67,14 @@ func FuzzSSERewriter(f *testing.F) {
 	f.Fuzz(func(t *testing.T, stream []byte, seed uint64) {
 		in := chunks(stream, seed)
 
-		// The identity transform passes every byte on unchanged.
-		if out := rewrite(t, in, func(*Event) error { return nil }); !bytes.Equal(out, stream) {
+		// The identity transform passes every byte on unchanged, but for
+		// a final incomplete event, which is dropped.
+		whole := refParse(stream)
+		if out := rewrite(t, in, func(*Event) error { return nil }); !bytes.HasPrefix(stream, out) || !reflect.DeepEqual(refParse(out), whole) {
 			t.Fatalf("identity changed the stream:\n in %q\nout %q", stream, out)
 		}
 		r := NewSSEReader(&chunkReader{c: chunks(stream, seed+1)}, nil)
-		if out, err := io.ReadAll(r); err != nil || !bytes.Equal(out, stream) {
+		if out, err := io.ReadAll(r); err != nil || !bytes.HasPrefix(stream, out) || !reflect.DeepEqual(refParse(out), whole) {
 			t.Fatalf("identity reader changed the stream (%v):\n in %q\nout %q", err, stream, out)
 		}
 

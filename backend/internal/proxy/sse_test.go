@@ -51,6 +51,14 @@ func upper(ev *Event) error {
 	return nil
 }
 
+// dropSecret filters the tool named secret out of tools/list results.
+func dropSecret(ev *Event) error {
+	if out, changed, err := FilterToolsResult(ev.Data, func(name string) bool { return name != "secret" }); err == nil && changed {
+		ev.Data = out
+	}
+	return nil
+}
+
 func TestSSERewriter(t *testing.T) {
 	tests := []struct {
 		name      string
@@ -85,12 +93,15 @@ func TestSSERewriter(t *testing.T) {
 		{"retry passes through", nil,
 			[]string{"retry: 1500\n\n"},
 			[]string{"retry: 1500\n\n", ""}},
-		{"partial event at EOF passes as is", nil,
+		{"partial event at EOF is dropped", nil,
 			[]string{"data: a\n\nid: 9\ndata: part"},
-			[]string{"data: a\n\n", "id: 9\ndata: part"}},
+			[]string{"data: a\n\n", ""}},
+		{"unfiltered partial tools/list at EOF is dropped", dropSecret,
+			[]string{`data: {"jsonrpc":"2.0","id":1,"result":{"tools":[{"name":"secret"}]}}`},
+			[]string{"", ""}},
 		{"partial line at EOF", nil,
 			[]string{": comm"},
-			[]string{"", ": comm"}},
+			[]string{"", ""}},
 		{"multi-line data rewritten", upper,
 			[]string{"event: message\nid: 7\nretry: 10\ndata: a\ndata:b\ndata:  c\n: dropped\nunknown: x\n\n"},
 			[]string{"event: message\nid: 7\nretry: 10\ndata: A\ndata: B\ndata:  C\n\n", ""}},
@@ -122,7 +133,7 @@ func TestSSERewriter(t *testing.T) {
 			return nil
 		},
 			[]string{": c\ndata: a\n\ndata: b\n\ndata: c\n\ndata: d"},
-			[]string{": c\ndata: a\n\ndata: B1\ndata: B2\n\ndata: c\n\n", "data: d"}},
+			[]string{": c\ndata: a\n\ndata: B1\ndata: B2\n\ndata: c\n\n", ""}},
 		{"data with line breaks of every kind", func(ev *Event) error {
 			ev.Data = []byte("1\r\n2\r3\n4")
 			return nil
@@ -325,7 +336,7 @@ func TestSSEReaderDoesNotWait(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if string(rest) != "data: B\n\n: bye\ndata: tail" {
+	if string(rest) != "data: B\n\n: bye\n" { // the unfinished last event is dropped
 		t.Errorf("rest = %q", rest)
 	}
 }
@@ -345,7 +356,7 @@ func TestSSEReaderSmallBuffers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if want := "event: x\ndata: HELLO\n\n: c\ndata: WORLD\n\ndata: end"; out.String() != want {
+	if want := "event: x\ndata: HELLO\n\n: c\ndata: WORLD\n\n"; out.String() != want {
 		t.Errorf("got %q, want %q", out.String(), want)
 	}
 }

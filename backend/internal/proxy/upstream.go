@@ -32,10 +32,11 @@ type upstreams struct {
 	maxIdlePerHost int
 	maxIdle        int
 
-	mu     sync.Mutex
-	idle   map[string][]*upConn // by scheme and address; most recently used last
-	nidle  int
-	closed bool
+	mu        sync.Mutex
+	idle      map[string][]*upConn // by scheme and address; most recently used last
+	nidle     int
+	lastSweep time.Time
+	closed    bool
 }
 
 const (
@@ -85,10 +86,20 @@ func (u *upstreams) roundTrip(req *http.Request) (*http.Response, error) {
 			return nil, ctxErr
 		}
 		// A kept-alive connection the upstream closed a moment ago fails
-		// the write: nothing reached it, so a new connection may try again.
+		// the write: nothing reached it, so a new connection may try again,
+		// with the body rewound (a write that timed out is not retried: it
+		// has had its time).
 		var we *writeError
-		if reused && attempt == 0 && errors.As(err, &we) {
-			continue
+		var ne net.Error
+		if reused && attempt == 0 && errors.As(err, &we) && !(errors.As(err, &ne) && ne.Timeout()) {
+			if req.Body == nil || req.Body == http.NoBody {
+				continue
+			}
+			if req.GetBody != nil {
+				if req.Body, err = req.GetBody(); err == nil {
+					continue
+				}
+			}
 		}
 		return nil, err
 	}
@@ -167,14 +178,22 @@ func (u *upstreams) put(c *upConn) {
 		_ = c.Conn.Close()
 		return
 	}
-	// Connections idle too long (the oldest come first) are closed here,
-	// so an upstream no longer called does not keep them forever.
+	// Connections idle too long (the oldest come first) are closed here:
+	// this upstream's now, every upstream's now and then, so one no longer
+	// called does not keep them open.
 	var stale []*upConn
-	for len(list) > 0 && c.idleSince.Sub(list[0].idleSince) >= u.idleTimeout {
-		stale = append(stale, list[0])
-		list = list[1:]
-		u.nidle--
+	list, stale = expired(list, c.idleSince, u.idleTimeout, stale)
+	if c.idleSince.Sub(u.lastSweep) >= u.idleTimeout/2 {
+		u.lastSweep = c.idleSince
+		for key, l := range u.idle {
+			if key != c.key {
+				if u.idle[key], stale = expired(l, c.idleSince, u.idleTimeout, stale); len(u.idle[key]) == 0 {
+					delete(u.idle, key)
+				}
+			}
+		}
 	}
+	u.nidle -= len(stale)
 	if u.idle == nil {
 		u.idle = map[string][]*upConn{}
 	}
@@ -184,6 +203,16 @@ func (u *upstreams) put(c *upConn) {
 	for _, s := range stale {
 		_ = s.Conn.Close()
 	}
+}
+
+// expired moves the connections of list idle for timeout by now (the
+// oldest come first) to stale.
+func expired(list []*upConn, now time.Time, timeout time.Duration, stale []*upConn) ([]*upConn, []*upConn) {
+	for len(list) > 0 && now.Sub(list[0].idleSince) >= timeout {
+		stale = append(stale, list[0])
+		list = list[1:]
+	}
+	return list, stale
 }
 
 // closeIdle closes every idle connection; later ones are not kept.

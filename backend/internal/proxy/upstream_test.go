@@ -208,3 +208,38 @@ func TestUpstreamsCancel(t *testing.T) {
 		}
 	}
 }
+
+// TestUpstreamsSweepIdleConnections: connections idle past the idle
+// timeout are closed, also those of an upstream no longer called.
+func TestUpstreamsSweepIdleConnections(t *testing.T) {
+	closed := make(chan struct{}, 4)
+	srvA := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	srvA.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateClosed {
+			closed <- struct{}{}
+		}
+	}
+	srvA.Start()
+	t.Cleanup(srvA.Close)
+	srvB := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	t.Cleanup(srvB.Close)
+	u := testUpstreams()
+	u.idleTimeout = 100 * time.Millisecond
+	if _, _, err := post(t, u, srvA.URL, "a"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(150 * time.Millisecond)
+	if _, _, err := post(t, u, srvB.URL, "b"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-closed:
+	case <-time.After(2 * time.Second):
+		t.Fatal("the idle connection to an upstream no longer called stayed open")
+	}
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.nidle != 1 || len(u.idle) != 1 {
+		t.Fatalf("pool holds %d connections to %d upstreams, want 1 and 1", u.nidle, len(u.idle))
+	}
+}
