@@ -147,6 +147,12 @@ func (r *report) markdown() string {
 		}
 		return fmt.Sprintf("%.0f", x.rps)
 	})
+	row("saturation relative to nginx / to Go ReverseProxy", func(x result) string {
+		if ngx.rps == 0 || gop.rps == 0 {
+			return "–"
+		}
+		return fmt.Sprintf("%.2f× / %.2f×", x.rps/ngx.rps, x.rps/gop.rps)
+	})
 	row(fmt.Sprintf("p50 at %d req/s", o.rate), func(x result) string { return ms(x.lat.p50) })
 	row(fmt.Sprintf("p90 at %d req/s", o.rate), func(x result) string { return ms(x.lat.p90) })
 	row(fmt.Sprintf("p99 at %d req/s", o.rate), func(x result) string { return ms(x.lat.p99) })
@@ -198,7 +204,7 @@ func (r *report) markdown() string {
 		"each request is the same `tools/call` of `echo` with the agent's bearer token. mcpgw checks the gateway JWT (client-credentials grant), "+
 		"execute on the server and the tool against a scope, and audits the call; nginx is `proxy_pass` with HTTP/1.1 keep-alive to the upstream "+
 		"(`keepalive 256`, `Connection \"\"`), %d workers, no access log. \"Go ReverseProxy\" is a bare `httputil.ReverseProxy` with a keep-alive transport "+
-		"(proxybench -role goproxy): the floor for a proxy built on net/http, as mcpgw is, before any of mcpgw's own work.\n", r.cpus)
+		"(proxybench -role goproxy): the floor for a proxy built on net/http's server and Transport; mcpgw uses net/http's server (gin's, too) and its own upstream client, so it may go below that floor on the upstream side.\n", r.cpus)
 	fmt.Fprintf(&b, "- Load generator: HTTP/1.1 on raw keep-alive connections. Saturation: %d connections closed-loop, %v after %v warm-up. "+
 		"Fixed rate: %d req/s open-loop over %d connections for %v after %v warm-up, each latency measured from the request's scheduled send time "+
 		"(no coordinated omission); the generator's median send delay was %s (direct), %s (mcpgw), %s (nginx), %s (Go), included alike in every latency.\n",

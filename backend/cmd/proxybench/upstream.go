@@ -112,9 +112,9 @@ func (u *upstream) post(w http.ResponseWriter, r *http.Request) {
 func runUpstream(addr string) error { return serveChild(addr, &upstream{}) }
 
 // runGoProxy serves a bare httputil.ReverseProxy to the upstream on addr:
-// a keep-alive transport and pooled copy buffers (as the gateway has),
-// nothing else. It is the floor for a proxy built on net/http, as the
-// gateway is, before any of the gateway's own work.
+// a keep-alive transport and pooled copy buffers, nothing else. It is the
+// floor for a proxy built on net/http's server and Transport, before any
+// work of its own (the gateway shares the server, not the Transport).
 func runGoProxy(addr, upstreamAddr string) error {
 	to := &url.URL{Scheme: "http", Host: upstreamAddr}
 	return serveChild(addr, &httputil.ReverseProxy{
