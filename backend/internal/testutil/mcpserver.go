@@ -40,6 +40,9 @@ type MCPServerOptions struct {
 	JSONResponse bool
 	// Stateless runs Streamable HTTP without Mcp-Session-Id.
 	Stateless bool
+	// PageSize, when set, is how many tools one tools/list page holds
+	// (default: the SDK's 1,000), to test pagination.
+	PageSize int
 	// ProtocolVersions, when set, are the only protocol versions the server
 	// accepts (see mcp.SupportedProtocolVersions); e.g. {"2025-06-18"} pins
 	// the session-based protocol even for a client that prefers 2026-07-28.
@@ -114,6 +117,7 @@ func NewMCPServer(t testing.TB, o MCPServerOptions) *MCPServer {
 	}
 	s.Server = mcp.NewServer(&mcp.Implementation{Name: "mcpgw-test-upstream", Version: "1.0.0"}, &mcp.ServerOptions{
 		SupportedProtocolVersions: o.ProtocolVersions,
+		PageSize:                  o.PageSize,
 	})
 	s.addBuiltinTools()
 
