@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -23,6 +24,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/config"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/health"
 	"github.com/mcpgw/mcpgw/backend/internal/httpapi"
 	"github.com/mcpgw/mcpgw/backend/internal/netguard"
 	"github.com/mcpgw/mcpgw/backend/internal/oidc"
@@ -66,7 +68,9 @@ type App struct {
 	OIDC     *auth.OIDCLogin
 	Registry *registry.Service
 	// Proxy carries agents' MCP traffic to registered servers.
-	Proxy    *proxy.Proxy
+	Proxy *proxy.Proxy
+	// Health checks registered servers (on one replica at a time).
+	Health   *health.Poller
 	handler  http.Handler
 	draining atomic.Bool
 	// stopBackground ends background work (the registry watcher); bgDone
@@ -167,11 +171,20 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	a.Users.ForgetTokensWith(func(id int64) { a.Tokens.ForgetUser(id); a.Bearer.ForgetUser(id) })
 	guard := netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}
 	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box, Guard: guard, Audit: a.Audit, Log: a.log})
+	a.Health = health.NewPoller(a.DB, health.NewChecker(health.CheckerOptions{Timeout: cfg.HealthCheckTimeout, Guard: guard}),
+		holder, a.Registry, a.Audit, a.log, nil, health.PollerOptions{
+			Interval: cfg.HealthCheckInterval, RetryMin: cfg.HealthCheckRetryMin, Concurrency: cfg.HealthCheckConcurrency,
+		})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBackground, a.bgDone = stop, make(chan struct{})
+	var background sync.WaitGroup
+	background.Go(func() { holder.Watch(bg, cfg.RegistryResync) })
+	if cfg.HealthCheckEnabled {
+		background.Go(func() { a.Health.Run(bg) })
+	}
 	go func() {
-		defer close(a.bgDone)
-		holder.Watch(bg, cfg.RegistryResync)
+		background.Wait()
+		close(a.bgDone)
 	}()
 
 	a.Proxy = proxy.New(proxy.Deps{

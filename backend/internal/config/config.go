@@ -83,6 +83,13 @@ type Config struct {
 	ProxyBodyTimeout            time.Duration
 	ProxyMaxStreamsPerPrincipal int
 
+	// Health poller
+	HealthCheckEnabled     bool
+	HealthCheckInterval    time.Duration
+	HealthCheckTimeout     time.Duration
+	HealthCheckRetryMin    time.Duration
+	HealthCheckConcurrency int
+
 	// Operations
 	LogLevel  slog.Level
 	LogFormat string
@@ -235,6 +242,24 @@ func options() []option {
 			set: func(c *Config, v string) error { return setDuration(&c.ProxyBodyTimeout, v, time.Second, time.Hour) }},
 		{name: "PROXY_MAX_STREAMS_PER_PRINCIPAL", def: "64", help: "Concurrent proxied requests and streams allowed per caller on each replica; more get 429.",
 			set: func(c *Config, v string) error { return setInt(&c.ProxyMaxStreamsPerPrincipal, v, 1, 1_000_000) }},
+
+		{help: "Health poller: one replica at a time checks every enabled server with a real MCP exchange"},
+		{name: "HEALTH_CHECK_ENABLED", def: "true", help: "Whether this replica takes part in health polling (one replica polls at a time; POST /api/servers/{id}/refresh works either way).",
+			set: func(c *Config, v string) error { return setBool(&c.HealthCheckEnabled, v) }},
+		{name: "HEALTH_CHECK_INTERVAL", def: "30s", help: "How often each healthy server is checked (spread by ±10% jitter).",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.HealthCheckInterval, v, time.Second, 24*time.Hour)
+			}},
+		{name: "HEALTH_CHECK_TIMEOUT", def: "10s", help: "How long one check (initialize, every tools/list page, end of session) may take.",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.HealthCheckTimeout, v, 100*time.Millisecond, 10*time.Minute)
+			}},
+		{name: "HEALTH_CHECK_RETRY_MIN", def: "5s", help: "First retry of a failing server; each further failure doubles it, up to HEALTH_CHECK_INTERVAL.",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.HealthCheckRetryMin, v, 100*time.Millisecond, 24*time.Hour)
+			}},
+		{name: "HEALTH_CHECK_CONCURRENCY", def: "32", help: "Checks run at the same time; a slow server holds only its own.",
+			set: func(c *Config, v string) error { return setInt(&c.HealthCheckConcurrency, v, 1, 1024) }},
 
 		{help: "Operations"},
 		{name: "LOG_LEVEL", def: "info", help: "Least severe log level written: debug, info, warn or error.",

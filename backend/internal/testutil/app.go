@@ -72,6 +72,9 @@ func Config(t testing.TB) *config.Config {
 		"LISTEN_ADDR":              "127.0.0.1:0",
 		"PASSWORD_HASH_MEMORY_KIB": "1024",
 		"PASSWORD_HASH_ITERATIONS": "1",
+		// Tests that want the poller start it (HealthConfig): elsewhere its
+		// checks would reach upstreams that count their requests.
+		"HEALTH_CHECK_ENABLED": "false",
 	}
 	cfg, err := config.Load(func(k string) (string, bool) { v, ok := env[k]; return v, ok }, os.ReadFile)
 	if err != nil {
