@@ -202,6 +202,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		Auth:    a.Auth,
 		Users:   a.Users,
 		Catalog: a.Registry,
+		Health:  a.Health,
 		Proxy:   a.Proxy,
 		Tokens:  a.Tokens,
 		Bearer:  a.Bearer,

@@ -137,3 +137,68 @@ func TestHealthPollerOneReplica(t *testing.T) {
 	eventually(t, 3*time.Second, "the second gateway never took over", second.Health.Leading)
 	t.Logf("took over %v after the first stopped", time.Since(stopped).Round(10*time.Millisecond))
 }
+
+// TestRefreshServer: POST /api/servers/{id}/refresh checks the server now,
+// on any replica (this one does not poll), for callers with health_check;
+// others are refused (audited) or told it does not exist.
+func TestRefreshServer(t *testing.T) {
+	t.Parallel()
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	a := start(t)
+	admin := signedInAdmin(t, a)
+	srv := createServer(t, admin, map[string]any{"path": "fresh", "upstream_url": up.StreamableURL(), "transport": "streamable-http"})
+	refresh := func(c *testutil.Client, id string) (int, apiServer) {
+		r := c.Do(http.MethodPost, "/api/servers/"+id+"/refresh", nil)
+		var s apiServer
+		if r.Status == 200 {
+			r.JSON(t, &s)
+		}
+		return r.Status, s
+	}
+	if status, s := refresh(admin, srv.ID); status != 200 || s.Health.Status != "healthy" || s.ToolCount == 0 {
+		t.Fatalf("admin refresh: %d %+v", status, s)
+	}
+	for _, put := range []struct {
+		path string
+		body map[string]any
+	}{
+		{"/api/scopes/checkers", map[string]any{"rules": []any{map[string]any{"server": "fresh", "permissions": []string{"read", "health_check"}}}}},
+		{"/api/mappings/checkers", map[string]any{"scopes": []string{"checkers"}}},
+	} {
+		if r := admin.Do(http.MethodPut, put.path, put.body); r.Status >= 300 {
+			t.Fatalf("PUT %s: %d %s", put.path, r.Status, r.Body)
+		}
+	}
+	grantTools(t, admin, "readers", "fresh", "*")
+	operator := userIn(t, a, admin, "operator", "checkers")
+	reader := userIn(t, a, admin, "reader", "readers")
+	outsider := userIn(t, a, admin, "outsider")
+	if status, s := refresh(operator, srv.ID); status != 200 || s.Health.Status != "healthy" {
+		t.Fatalf("operator refresh: %d %+v", status, s)
+	}
+	before := len(auditEvents(t, a, "server.refresh"))
+	if status, _ := refresh(reader, srv.ID); status != 403 {
+		t.Fatalf("reader refresh: %d", status)
+	}
+	if status, _ := refresh(outsider, srv.ID); status != 404 {
+		t.Fatalf("outsider refresh: %d", status)
+	}
+	if status, _ := refresh(admin, "00000000-0000-0000-0000-000000000000"); status != 404 {
+		t.Fatalf("unknown server: %d", status)
+	}
+	var denied int
+	for _, ev := range auditEvents(t, a, "server.refresh")[:len(auditEvents(t, a, "server.refresh"))-before] {
+		if ev.Outcome == "denied" {
+			denied++
+		}
+	}
+	if denied != 2 {
+		t.Fatalf("%d refusals audited, want 2", denied)
+	}
+	if r := admin.Do(http.MethodPost, "/api/servers/"+srv.ID+"/toggle", map[string]any{"enabled": false}); r.Status != 200 {
+		t.Fatalf("toggle: %d", r.Status)
+	}
+	if status, _ := refresh(admin, srv.ID); status != 409 {
+		t.Fatalf("refresh of a disabled server: %d", status)
+	}
+}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/health"
 	"github.com/mcpgw/mcpgw/backend/internal/registry"
 	"github.com/mcpgw/mcpgw/backend/internal/scopesyml"
 )
@@ -56,6 +57,7 @@ type RegistryService interface {
 	CreateServer(ctx context.Context, p *domain.Principal, in registry.ServerInput) (*registry.ServerView, error)
 	UpdateServer(ctx context.Context, p *domain.Principal, id string, in registry.ServerInput, ifVersion *int64) (*registry.ServerView, error)
 	ToggleServer(ctx context.Context, p *domain.Principal, id string, enabled bool, ifVersion *int64) (*registry.ServerView, error)
+	RefreshServer(ctx context.Context, p *domain.Principal, id string, check func(context.Context, *domain.Server) error) (*registry.ServerView, error)
 	DeleteServer(ctx context.Context, p *domain.Principal, id string, ifVersion *int64) error
 	ListTools(ctx context.Context, p *domain.Principal, id string) ([]domain.Tool, error)
 	ListScopes(ctx context.Context, p *domain.Principal) ([]domain.Scope, error)
@@ -101,6 +103,8 @@ type Deps struct {
 	Users UserService
 	// Catalog is the registry: servers, scopes, mappings, audit.
 	Catalog RegistryService
+	// Health checks a server now (refresh); nil: refresh answers 503.
+	Health HealthChecker
 	// Tokens is the gateway's own credentials: service accounts, personal
 	// access tokens, signing keys.
 	Tokens TokenService
@@ -110,6 +114,12 @@ type Deps struct {
 	Log      *slog.Logger
 	Registry *prometheus.Registry
 	Options  Options
+}
+
+// HealthChecker checks one server now and stores the result;
+// health.Poller does.
+type HealthChecker interface {
+	CheckNow(ctx context.Context, srv *domain.Server) (health.Result, error)
 }
 
 // server holds the handlers' dependencies.
@@ -179,6 +189,7 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		reg.PATCH("/servers/:id", s.updateServer)
 		reg.DELETE("/servers/:id", s.deleteServer)
 		reg.POST("/servers/:id/toggle", s.toggleServer)
+		reg.POST("/servers/:id/refresh", s.refreshServer)
 		reg.GET("/servers/:id/tools", s.listTools)
 		// Scopes, mappings and the audit trail check for registry admin in
 		// the service, which audits refusals. Names may contain slashes.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -214,6 +215,40 @@ func (s *server) toggleServer(c *gin.Context) {
 		return
 	}
 	v, err := s.Catalog.ToggleServer(c.Request.Context(), principalOf(c), c.Param("id"), *req.Enabled, ifVersion)
+	if err != nil {
+		writeError(c, s.Log, err)
+		return
+	}
+	c.Header("ETag", etag(v.Version))
+	c.JSON(http.StatusOK, serverFrom(v))
+}
+
+// refreshServer godoc
+//
+//	@Summary		Check a server now
+//	@Description	Needs the health_check permission on the server. Runs one MCP exchange with it (initialize, every tools/list page, end of session) with its egress credentials, stores the result and the tools, and returns the server as stored afterwards. Any replica answers it, whichever one polls.
+//	@ID				refreshServer
+//	@Tags			servers
+//	@Security		BearerToken
+//	@Security		SessionCookie || CSRFToken
+//	@Param			id	path	string	true	"Server id"	format(uuid)
+//	@Produce		json
+//	@Success		200	{object}	Server
+//	@Failure		401	{object}	ErrorResponse	"Not signed in"
+//	@Failure		403	{object}	ErrorResponse	"Missing permission, or CSRF check failed"
+//	@Failure		404	{object}	ErrorResponse	"No such server, or not visible to the caller"
+//	@Failure		409	{object}	ErrorResponse	"The server is disabled"
+//	@Failure		503	{object}	ErrorResponse	"Health checks are not available, or Postgres is down"
+//	@Router			/api/servers/{id}/refresh [post]
+func (s *server) refreshServer(c *gin.Context) {
+	if s.Health == nil {
+		writeError(c, s.Log, &domain.Error{Code: domain.EUNAVAILABLE, Message: "health checks are not available"})
+		return
+	}
+	v, err := s.Catalog.RefreshServer(c.Request.Context(), principalOf(c), c.Param("id"), func(ctx context.Context, srv *domain.Server) error {
+		_, err := s.Health.CheckNow(ctx, srv)
+		return err
+	})
 	if err != nil {
 		writeError(c, s.Log, err)
 		return

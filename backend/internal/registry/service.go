@@ -38,6 +38,7 @@ const (
 	ActionServerToggle  = "server.toggle"
 	ActionServerDelete  = "server.delete"
 	ActionServerRead    = "server.read"
+	ActionServerRefresh = "server.refresh"
 	ActionScopePut      = "scope.put"
 	ActionScopeDelete   = "scope.delete"
 	ActionMappingPut    = "mapping.put"
@@ -163,6 +164,35 @@ func (s *Service) GetServer(ctx context.Context, p *domain.Principal, id string)
 		return nil, err
 	}
 	return &ServerView{srv, pol.Permissions(authz.Ref(srv.Path, srv.DisplayName))}, nil
+}
+
+// RefreshServer checks the server with id now through check (the health
+// poller's, which stores the result), if the caller has health_check on
+// it, and returns the server as stored afterwards.
+func (s *Service) RefreshServer(ctx context.Context, p *domain.Principal, id string, check func(context.Context, *domain.Server) error) (*ServerView, error) {
+	if !validID(id) {
+		return nil, notFoundServer
+	}
+	srv, _, err := s.servers.Get(ctx, s.db.Pool, id)
+	if err != nil {
+		return nil, err
+	}
+	pol := s.Policy(p)
+	if err := s.authorize(ctx, p, pol, srv, domain.PermHealthCheck, ActionServerRefresh); err != nil {
+		return nil, err
+	}
+	if !srv.Enabled {
+		return nil, &domain.Error{Code: domain.ECONFLICT, Message: "the server is disabled: enable it to check it"}
+	}
+	if err := check(ctx, srv); err != nil {
+		return nil, err
+	}
+	after, _, err := s.servers.Get(ctx, s.db.Pool, id)
+	if err != nil {
+		return nil, err
+	}
+	s.record(ctx, p, ActionServerRefresh, domain.OutcomeSuccess, "server", srv.Path, map[string]any{"status": after.Health.Status})
+	return &ServerView{after, pol.Permissions(authz.Ref(after.Path, after.DisplayName))}, nil
 }
 
 // ListTools returns the tools of the server with id.
