@@ -198,25 +198,36 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		MaxStreamsPerPrincipal: cfg.ProxyMaxStreamsPerPrincipal, TrustedProxies: trustedPrefixes(cfg.TrustedProxies),
 		Guard: guard, Issuers: authorizationServers(cfg, providers),
 	})
+	checks := []httpapi.Check{
+		{Name: "postgres", Ping: a.DB.Ping},
+		{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
+		{Name: "shutdown", Ping: func(context.Context) error {
+			if a.draining.Load() {
+				return domain.Errorf(domain.EUNAVAILABLE, "shutting down")
+			}
+			return nil
+		}},
+	}
+	// Seed 001's auth health check: each identity provider's reachability.
+	for _, pr := range providers.List() {
+		checks = append(checks, httpapi.Check{Name: "idp:" + pr.ID(), Advisory: true, Ping: func(ctx context.Context) error {
+			if err := pr.Ping(ctx); err != nil {
+				a.log.WarnContext(ctx, "readiness: identity provider unreachable", "provider", pr.ID(), "error", err)
+				return domain.Errorf(domain.EUNAVAILABLE, "unreachable")
+			}
+			return nil
+		}})
+	}
 	api, err := httpapi.New(httpapi.Deps{
-		Auth:    a.Auth,
-		Users:   a.Users,
-		Catalog: a.Registry,
-		Health:  a.Health,
-		Proxy:   a.Proxy,
-		Tokens:  a.Tokens,
-		Bearer:  a.Bearer,
-		IdP:     a.OIDC,
-		Checks: []httpapi.Check{
-			{Name: "postgres", Ping: a.DB.Ping},
-			{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
-			{Name: "shutdown", Ping: func(context.Context) error {
-				if a.draining.Load() {
-					return domain.Errorf(domain.EUNAVAILABLE, "shutting down")
-				}
-				return nil
-			}},
-		},
+		Auth:     a.Auth,
+		Users:    a.Users,
+		Catalog:  a.Registry,
+		Health:   a.Health,
+		Proxy:    a.Proxy,
+		Tokens:   a.Tokens,
+		Bearer:   a.Bearer,
+		IdP:      a.OIDC,
+		Checks:   checks,
 		Frontend: opts.Frontend,
 		Log:      a.log,
 		Registry: reg,

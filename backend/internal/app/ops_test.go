@@ -14,6 +14,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/app"
 	"github.com/mcpgw/mcpgw/backend/internal/config"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 	"github.com/mcpgw/mcpgw/backend/internal/testutil"
 )
 
@@ -268,5 +269,31 @@ func TestConfigErrorsStopStart(t *testing.T) {
 	cfg.SecretKey = ""
 	if _, err := app.New(context.Background(), cfg, app.Options{}); err == nil || !strings.Contains(err.Error(), "SECRET_KEY") {
 		t.Fatalf("start without SECRET_KEY: %v", err)
+	}
+}
+
+// TestReadyzReportsIdentityProviders: each identity provider's
+// reachability is reported; one that is down degrades the status without
+// taking the replica out of rotation.
+func TestReadyzReportsIdentityProviders(t *testing.T) {
+	t.Parallel()
+	idp := testutil.NewOIDCProvider(t, testutil.OIDCProviderOptions{})
+	a := start(t, withIdP(t, idp, "corp", oidc.TypeGeneric))
+	c := a.NewClient(t)
+	var h health
+	r := c.Do(http.MethodGet, "/readyz", nil)
+	r.JSON(t, &h)
+	if r.Status != http.StatusOK || h.Status != "ready" || h.Checks["idp:corp"] != "ok" {
+		t.Fatalf("readyz with the provider up: %d %s", r.Status, r.Body)
+	}
+	idp.SetJWKSDown(true)
+	r = c.Do(http.MethodGet, "/readyz", nil)
+	h = health{}
+	r.JSON(t, &h)
+	if r.Status != http.StatusOK || h.Status != "degraded" || h.Checks["idp:corp"] != "unreachable" || h.Checks["postgres"] != "ok" {
+		t.Fatalf("readyz with the provider's keys down: %d %s", r.Status, r.Body)
+	}
+	if !strings.Contains(a.Log.String(), "identity provider unreachable") {
+		t.Fatal("the provider's failure was not logged")
 	}
 }

@@ -165,7 +165,7 @@ type GroupList struct {
 
 // Health is the body of /healthz and /readyz.
 type Health struct {
-	// ok, ready or unavailable.
+	// ok (healthz); ready, degraded (an advisory check failed) or unavailable (readyz).
 	Status string `json:"status" example:"ok"`
 	// Per dependency: ok, or why it failed.
 	Checks map[string]string `json:"checks,omitempty" validate:"optional"`

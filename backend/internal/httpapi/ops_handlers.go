@@ -28,7 +28,7 @@ func (s *server) healthz(c *gin.Context) {
 // readyz godoc
 //
 //	@Summary		Readiness
-//	@Description	200 when Postgres and Redis answer within two seconds and the process is not shutting down, otherwise 503 naming what failed (details are in the logs).
+//	@Description	200 when Postgres and Redis answer within two seconds and the process is not shutting down, otherwise 503 naming what failed (details are in the logs). Each identity provider's reachability (its signing keys can be fetched) is reported as idp:<id>; one that is down makes the status "degraded" but the replica stays ready.
 //	@ID				readyz
 //	@Tags			operations
 //	@Produce		json
@@ -54,8 +54,14 @@ func (s *server) readyz(c *gin.Context) {
 	}
 	wg.Wait()
 	status, code := "ready", http.StatusOK
-	for _, r := range results {
-		if r != "ok" {
+	for _, chk := range s.Checks {
+		switch {
+		case results[chk.Name] == "ok":
+		case chk.Advisory:
+			if code == http.StatusOK {
+				status = "degraded"
+			}
+		default:
 			status, code = "unavailable", http.StatusServiceUnavailable
 		}
 	}

@@ -77,6 +77,11 @@ type RegistryService interface {
 type Check struct {
 	Name string
 	Ping func(ctx context.Context) error
+	// Advisory checks are reported but do not make the replica unready:
+	// an identity provider being down does not stop local sign-ins,
+	// gateway tokens or agents' traffic, and every replica would be taken
+	// out of rotation at once.
+	Advisory bool
 }
 
 // Options are the HTTP-level settings.

@@ -366,6 +366,20 @@ func (p *Provider) Endpoints(ctx context.Context) (Endpoints, error) {
 	return r.ep, nil
 }
 
+// Ping reports whether the provider answers: its signing keys (the JWKS
+// document) can be fetched, after discovery when that is how its URLs are
+// known. Nothing is cached from it; readiness reports use it.
+func (p *Provider) Ping(ctx context.Context) error {
+	ep, err := p.Endpoints(ctx)
+	if err != nil {
+		return err
+	}
+	if _, err := getJSON(ctx, p.client, ep.JWKS, DefaultJWKSMaxBytes); err != nil {
+		return fmt.Errorf("provider %s: %w: %w", p.cfg.ID, ErrProviderUnavailable, err)
+	}
+	return nil
+}
+
 func (p *Provider) resolve(ctx context.Context) (*resolved, error) {
 	if r := p.ready.Load(); r != nil {
 		return r, nil

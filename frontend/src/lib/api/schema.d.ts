@@ -785,7 +785,7 @@ export interface paths {
         };
         /**
          * Readiness
-         * @description 200 when Postgres and Redis answer within two seconds and the process is not shutting down, otherwise 503 naming what failed (details are in the logs).
+         * @description 200 when Postgres and Redis answer within two seconds and the process is not shutting down, otherwise 503 naming what failed (details are in the logs). Each identity provider's reachability (its signing keys can be fetched) is reported as idp:<id>; one that is down makes the status "degraded" but the replica stays ready.
          */
         get: operations["readyz"];
         put?: never;
@@ -1007,7 +1007,7 @@ export interface components {
                 [key: string]: string;
             };
             /**
-             * @description ok, ready or unavailable.
+             * @description ok (healthz); ready, degraded (an advisory check failed) or unavailable (readyz).
              * @example ok
              */
             status: string;
