@@ -70,7 +70,9 @@ type App struct {
 	// Proxy carries agents' MCP traffic to registered servers.
 	Proxy *proxy.Proxy
 	// Health checks registered servers (on one replica at a time).
-	Health   *health.Poller
+	Health *health.Poller
+	// Live carries server changes to /api/health/events on every replica.
+	Live     *health.Hub
 	handler  http.Handler
 	draining atomic.Bool
 	// stopBackground ends background work (the registry watcher); bgDone
@@ -170,15 +172,30 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	// replica (others: within TOKEN_STATE_CACHE_TTL).
 	a.Users.ForgetTokensWith(func(id int64) { a.Tokens.ForgetUser(id); a.Bearer.ForgetUser(id) })
 	guard := netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: opts.Resolver}
-	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box, Guard: guard, Audit: a.Audit, Log: a.log})
+	// Live updates: changes seen on any replica (the poller's, the
+	// registry's) reach every replica's /api/health/events subscribers.
+	a.Live = health.NewHub(a.Redis, cfg.RedisKeyPrefix, a.log, health.HubOptions{})
+	a.Registry = registry.New(registry.Options{DB: a.DB, Holder: holder, Box: box, Guard: guard, Audit: a.Audit, Log: a.log,
+		Changed: func(ctx context.Context, srv *domain.Server, removed bool) {
+			typ := health.EventServer
+			if removed {
+				typ = health.EventRemoved
+			}
+			a.Live.Publish(ctx, typ, health.StateOf(srv))
+		}})
 	a.Health = health.NewPoller(a.DB, health.NewChecker(health.CheckerOptions{Timeout: cfg.HealthCheckTimeout, Guard: guard}),
-		holder, a.Registry, a.Audit, a.log, nil, health.PollerOptions{
+		holder, a.Registry, a.Audit, a.log, func(ch health.Change) {
+			srv := *ch.Server
+			srv.Health, srv.ToolCount = ch.Health, ch.ToolCount
+			a.Live.Publish(context.Background(), health.EventServer, health.StateOf(&srv))
+		}, health.PollerOptions{
 			Interval: cfg.HealthCheckInterval, RetryMin: cfg.HealthCheckRetryMin, Concurrency: cfg.HealthCheckConcurrency,
 		})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBackground, a.bgDone = stop, make(chan struct{})
 	var background sync.WaitGroup
 	background.Go(func() { holder.Watch(bg, cfg.RegistryResync) })
+	background.Go(func() { a.Live.Run(bg) })
 	if cfg.HealthCheckEnabled {
 		background.Go(func() { a.Health.Run(bg) })
 	}
@@ -223,6 +240,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		Users:    a.Users,
 		Catalog:  a.Registry,
 		Health:   a.Health,
+		Live:     a.Live,
 		Proxy:    a.Proxy,
 		Tokens:   a.Tokens,
 		Bearer:   a.Bearer,

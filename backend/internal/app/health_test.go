@@ -1,8 +1,13 @@
 package app_test
 
 import (
+	"bufio"
+	"context"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -200,5 +205,154 @@ func TestRefreshServer(t *testing.T) {
 	}
 	if status, _ := refresh(admin, srv.ID); status != 409 {
 		t.Fatalf("refresh of a disabled server: %d", status)
+	}
+}
+
+// liveReader reads a /api/health/events stream.
+type liveReader struct {
+	t      *testing.T
+	resp   *http.Response
+	events chan liveEv
+}
+
+type liveEv struct {
+	name, id, data string
+}
+
+func openLive(t *testing.T, base, token, lastID string) *liveReader {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/api/health/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	if lastID != "" {
+		req.Header.Set("Last-Event-ID", lastID)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		cancel()
+		body, _ := io.ReadAll(resp.Body)
+		t.Fatalf("open live events: %v %v %s", resp.Status, err, body)
+	}
+	l := &liveReader{t: t, resp: resp, events: make(chan liveEv, 100)}
+	t.Cleanup(func() { cancel(); _ = resp.Body.Close() })
+	go func() {
+		defer close(l.events)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var ev liveEv
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case line == "":
+				if ev.name != "" {
+					l.events <- ev
+				}
+				ev = liveEv{}
+			case strings.HasPrefix(line, "event: "):
+				ev.name = line[len("event: "):]
+			case strings.HasPrefix(line, "id: "):
+				ev.id = line[len("id: "):]
+			case strings.HasPrefix(line, "data: "):
+				ev.data = line[len("data: "):]
+			}
+		}
+	}()
+	return l
+}
+
+// next returns the next event for which keep holds, within d.
+func (l *liveReader) next(d time.Duration, keep func(liveEv) bool) liveEv {
+	l.t.Helper()
+	timeout := time.After(d)
+	for {
+		select {
+		case ev, ok := <-l.events:
+			if !ok {
+				l.t.Fatal("the live stream ended")
+			}
+			if keep(ev) {
+				return ev
+			}
+		case <-timeout:
+			l.t.Fatalf("no matching live event within %v", d)
+		}
+	}
+}
+
+func liveState(t *testing.T, ev liveEv) (typ string, s healthpoll.ServerState) {
+	t.Helper()
+	var e struct {
+		Type   string                 `json:"type"`
+		Server healthpoll.ServerState `json:"server"`
+	}
+	if err := json.Unmarshal([]byte(ev.data), &e); err != nil {
+		t.Fatalf("event data %q: %v", ev.data, err)
+	}
+	return e.Type, e.Server
+}
+
+// TestLiveHealthEvents: a subscriber on one replica gets a snapshot of
+// the servers it may see, then the changes the other replica's poller and
+// registry make (and none of servers it may not see), and resumes with
+// Last-Event-ID without a new snapshot.
+func TestLiveHealthEvents(t *testing.T) {
+	t.Parallel()
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	cfg := testutil.Config(t)
+	polling(cfg)
+	cfgB := *cfg // same database and Redis key space; this one does not poll
+	cfgB.HealthCheckEnabled = false
+	a := testutil.StartApp(t, cfg, testutil.StartOptions{})
+	b := testutil.StartApp(t, &cfgB, testutil.StartOptions{PublicURL: a.URL}) // replicas share PUBLIC_URL
+	admin := signedInAdmin(t, a)
+	live := createServer(t, admin, map[string]any{"path": "live", "upstream_url": up.StreamableURL(), "transport": "streamable-http", "enabled": false})
+	hidden := createServer(t, admin, map[string]any{"path": "hidden", "upstream_url": up.StreamableURL(), "transport": "streamable-http", "enabled": false})
+	grantTools(t, admin, "watchers", "live", "*")
+	token := agentToken(t, a, admin, "watcher", "watchers")
+
+	l := openLive(t, b.URL, token, "")
+	snap := l.next(2*time.Second, func(ev liveEv) bool { return true })
+	if snap.name != "snapshot" || !strings.Contains(snap.data, `"path":"live"`) || strings.Contains(snap.data, "hidden") {
+		t.Fatalf("first event: %+v", snap)
+	}
+	// Enabled on replica a: the registry's change, then a's check (its
+	// poller's, or the refresh) finds it healthy; both reach b's
+	// subscriber.
+	for _, id := range []string{live.ID, hidden.ID} {
+		if r := admin.Do(http.MethodPost, "/api/servers/"+id+"/toggle", map[string]any{"enabled": true}); r.Status != 200 {
+			t.Fatalf("enable: %d %s", r.Status, r.Body)
+		}
+	}
+	if r := admin.Do(http.MethodPost, "/api/servers/"+live.ID+"/refresh", nil); r.Status != 200 {
+		t.Fatalf("refresh: %d %s", r.Status, r.Body)
+	}
+	healthy := l.next(5*time.Second, func(ev liveEv) bool {
+		_, s := liveState(t, ev)
+		if s.Path == "hidden" {
+			t.Fatalf("an event of a server the subscriber may not see: %+v", ev)
+		}
+		return s.Status == "healthy" && s.ToolCount > 0
+	})
+	// Missed while away: resumed from Last-Event-ID, no snapshot.
+	_ = l.resp.Body.Close()
+	if r := admin.Do(http.MethodPost, "/api/servers/"+live.ID+"/toggle", map[string]any{"enabled": false}); r.Status != 200 {
+		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	time.Sleep(300 * time.Millisecond) // the event reaches b's backlog
+	l2 := openLive(t, b.URL, token, healthy.id)
+	ev := l2.next(3*time.Second, func(liveEv) bool { return true })
+	if typ, s := liveState(t, ev); ev.name == "snapshot" || typ != "server" || s.Enabled || s.Status != "disabled" {
+		t.Fatalf("first event after resuming: %+v", ev)
+	}
+	if r := admin.Do(http.MethodDelete, "/api/servers/"+live.ID, nil); r.Status != 204 {
+		t.Fatalf("delete: %d %s", r.Status, r.Body)
+	}
+	if ev := l2.next(3*time.Second, func(ev liveEv) bool { return ev.name == "removed" }); !strings.Contains(ev.data, `"path":"live"`) {
+		t.Fatalf("removed event: %+v", ev)
+	}
+	// An id from before anything this replica still holds: a snapshot.
+	l3 := openLive(t, b.URL, token, "999999999")
+	if ev := l3.next(2*time.Second, func(liveEv) bool { return true }); ev.name != "snapshot" || strings.Contains(ev.data, `"path":"live"`) {
+		t.Fatalf("unknown Last-Event-ID: %+v", ev)
 	}
 }

@@ -59,6 +59,8 @@ type RegistryService interface {
 	ToggleServer(ctx context.Context, p *domain.Principal, id string, enabled bool, ifVersion *int64) (*registry.ServerView, error)
 	RefreshServer(ctx context.Context, p *domain.Principal, id string, check func(context.Context, *domain.Server) error) (*registry.ServerView, error)
 	DeleteServer(ctx context.Context, p *domain.Principal, id string, ifVersion *int64) error
+	VisibleServers(ctx context.Context, p *domain.Principal) ([]*domain.Server, error)
+	CanSee(p *domain.Principal, path, displayName string) bool
 	ListTools(ctx context.Context, p *domain.Principal, id string) ([]domain.Tool, error)
 	ListScopes(ctx context.Context, p *domain.Principal) ([]domain.Scope, error)
 	GetScope(ctx context.Context, p *domain.Principal, name string) (domain.Scope, error)
@@ -95,6 +97,9 @@ type Options struct {
 	// OIDCLoginTimeout is how long a browser may stay at an identity
 	// provider during sign-in.
 	OIDCLoginTimeout time.Duration
+	// LiveHeartbeat is how often an idle /api/health/events stream gets a
+	// comment, so proxies keep it open (default 15s).
+	LiveHeartbeat time.Duration
 }
 
 // Deps is everything the HTTP layer calls.
@@ -110,6 +115,9 @@ type Deps struct {
 	Catalog RegistryService
 	// Health checks a server now (refresh); nil: refresh answers 503.
 	Health HealthChecker
+	// Live is the feed of server changes behind /api/health/events; nil:
+	// that endpoint answers 503.
+	Live LiveFeed
 	// Tokens is the gateway's own credentials: service accounts, personal
 	// access tokens, signing keys.
 	Tokens TokenService
@@ -125,6 +133,11 @@ type Deps struct {
 // health.Poller does.
 type HealthChecker interface {
 	CheckNow(ctx context.Context, srv *domain.Server) (health.Result, error)
+}
+
+// LiveFeed delivers server changes from every replica; health.Hub does.
+type LiveFeed interface {
+	Subscribe(after int64) (sub *health.Subscription, missed []health.Event, resumed bool, last int64)
 }
 
 // server holds the handlers' dependencies.
@@ -196,6 +209,7 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		reg.POST("/servers/:id/toggle", s.toggleServer)
 		reg.POST("/servers/:id/refresh", s.refreshServer)
 		reg.GET("/servers/:id/tools", s.listTools)
+		reg.GET("/health/events", s.healthEvents)
 		// Scopes, mappings and the audit trail check for registry admin in
 		// the service, which audits refusals. Names may contain slashes.
 		reg.GET("/scopes", s.listScopes)

@@ -58,6 +58,7 @@ type Service struct {
 	audit   Auditor
 	log     *slog.Logger
 	egress  egressCache
+	changed func(ctx context.Context, srv *domain.Server, removed bool)
 }
 
 // Options wires a Service.
@@ -68,11 +69,18 @@ type Options struct {
 	Guard  netguard.Options
 	Audit  Auditor
 	Log    *slog.Logger
+	// Changed, when set, is told of every server written (after the
+	// commit), or removed: live updates follow the catalog with it.
+	Changed func(ctx context.Context, srv *domain.Server, removed bool)
 }
 
 // New returns a Service.
 func New(o Options) *Service {
-	return &Service{db: o.DB, snap: o.Holder, box: o.Box, guard: o.Guard, audit: o.Audit, log: o.Log}
+	changed := o.Changed
+	if changed == nil {
+		changed = func(context.Context, *domain.Server, bool) {}
+	}
+	return &Service{db: o.DB, snap: o.Holder, box: o.Box, guard: o.Guard, audit: o.Audit, log: o.Log, changed: changed}
 }
 
 // Snapshot returns the current registry snapshot.
@@ -164,6 +172,30 @@ func (s *Service) GetServer(ctx context.Context, p *domain.Principal, id string)
 		return nil, err
 	}
 	return &ServerView{srv, pol.Permissions(authz.Ref(srv.Path, srv.DisplayName))}, nil
+}
+
+// VisibleServers returns every server the caller may see, as stored now
+// (health and tool counts included), ordered by path.
+func (s *Service) VisibleServers(ctx context.Context, p *domain.Principal) ([]*domain.Server, error) {
+	all, err := s.servers.All(ctx, s.db.Pool)
+	if err != nil {
+		return nil, err
+	}
+	pol := s.Policy(p)
+	out := all[:0]
+	for _, srv := range all {
+		if pol.Permissions(authz.Ref(srv.Path, srv.DisplayName)).Has(authz.Read) {
+			srv.Egress = redacted(srv.Egress)
+			out = append(out, srv)
+		}
+	}
+	return out, nil
+}
+
+// CanSee reports whether the caller may see the server at path, named
+// displayName, under the permissions in force now.
+func (s *Service) CanSee(p *domain.Principal, path, displayName string) bool {
+	return s.Policy(p).Permissions(authz.Ref(path, displayName)).Has(authz.Read)
 }
 
 // RefreshServer checks the server with id now through check (the health
@@ -347,6 +379,7 @@ func (s *Service) CreateServer(ctx context.Context, p *domain.Principal, in Serv
 		return nil, err
 	}
 	s.committed(ctx)
+	s.changed(ctx, srv, false)
 	s.record(ctx, p, ActionServerCreate, domain.OutcomeSuccess, "server", srv.Path, map[string]any{"after": summary(srv)})
 	srv.Egress = redacted(srv.Egress)
 	return &ServerView{srv, pol.Permissions(authz.Ref(srv.Path, srv.DisplayName))}, nil
@@ -506,6 +539,7 @@ func (s *Service) modify(ctx context.Context, p *domain.Principal, id string, if
 	}
 	if after.Version != before.Version {
 		s.committed(ctx)
+		s.changed(ctx, after, false)
 		s.record(ctx, p, action, domain.OutcomeSuccess, "server", before.Path,
 			map[string]any{"before": summary(before), "after": summary(after)})
 	}
@@ -548,6 +582,7 @@ func (s *Service) DeleteServer(ctx context.Context, p *domain.Principal, id stri
 		return err
 	}
 	s.committed(ctx)
+	s.changed(ctx, gone, true)
 	s.record(ctx, p, ActionServerDelete, domain.OutcomeSuccess, "server", gone.Path, map[string]any{"before": summary(gone)})
 	return nil
 }

@@ -215,6 +215,26 @@ export interface paths {
         patch: operations["updateGroup"];
         trace?: never;
     };
+    "/api/health/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Live server health (server-sent events)
+         * @description An event stream. On connect, a `snapshot` event (LiveSnapshot) with every server the caller may see; then a `server` event (LiveEvent) each time one changes (health status, tool count, enabled flag, added or edited) and a `removed` event when one is deleted, from whichever replica saw the change; a comment every 15 s. Each event has an id: reconnecting with Last-Event-ID resumes after it, or starts again with a snapshot when too much was missed. A client too slow to keep up is disconnected (it reconnects and resumes).
+         */
+        get: operations["healthEvents"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/mappings": {
         parameters: {
             query?: never;
@@ -1032,6 +1052,29 @@ export interface components {
         };
         JWKS: {
             keys: components["schemas"]["JWK"][];
+        };
+        LiveEvent: {
+            id: number;
+            server: components["schemas"]["LiveServer"];
+            /** @enum {string} */
+            type: "server" | "removed";
+        };
+        LiveServer: {
+            display_name: string;
+            enabled: boolean;
+            error?: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: date-time */
+            last_checked_at?: string;
+            /** Format: date-time */
+            last_healthy_at?: string;
+            latency_ms?: number;
+            /** @example currenttime */
+            path: string;
+            /** @enum {string} */
+            status: "unknown" | "healthy" | "unhealthy" | "auth-required" | "disabled";
+            tool_count: number;
         };
         LoginRequest: {
             /** @example correct horse battery staple */
@@ -2109,6 +2152,47 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    healthEvents: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description The id of the last event received */
+                "Last-Event-ID"?: string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An event stream of LiveSnapshot and LiveEvent data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["LiveEvent"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Live updates are not available */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/event-stream": components["schemas"]["ErrorResponse"];
                 };
             };
         };
