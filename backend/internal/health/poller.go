@@ -243,6 +243,33 @@ func jitter(d time.Duration) time.Duration {
 	return d - d/10 + time.Duration(rand.Int64N(int64(d/5)+1))
 }
 
+// CheckAll checks every enabled server once now, Concurrency at a time,
+// whichever replica polls, and returns how many it checked and how many
+// were healthy.
+func (p *Poller) CheckAll(ctx context.Context) (checked, healthy int) {
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, p.o.Concurrency)
+	for _, srv := range p.snap.Current().Servers {
+		if !srv.Enabled {
+			continue
+		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			res, err := p.checkAndStore(ctx, srv)
+			mu.Lock()
+			defer mu.Unlock()
+			checked++
+			if err == nil && res.Status == domain.HealthHealthy {
+				healthy++
+			}
+		})
+	}
+	wg.Wait()
+	return checked, healthy
+}
+
 // CheckNow checks the server now, whichever replica polls, stores the
 // result and returns it (for POST /api/servers/{id}/refresh).
 func (p *Poller) CheckNow(ctx context.Context, srv *domain.Server) (Result, error) {
