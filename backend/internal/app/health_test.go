@@ -100,6 +100,40 @@ func TestHealthPollerFollowsServers(t *testing.T) {
 	})
 }
 
+// TestHealthPollerFlips: an upstream that comes and goes is followed both
+// ways, its failures retried sooner than the interval, and the last
+// healthy time survives the failures.
+func TestHealthPollerFlips(t *testing.T) {
+	t.Parallel()
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	via, cut := viaProxy(t, up.StreamableURL())
+	a := start(t, func(c *config.Config) { polling(c); c.HealthCheckInterval = 3 * time.Second })
+	admin := signedInAdmin(t, a)
+	srv := createServer(t, admin, map[string]any{"path": "flaky", "upstream_url": via, "transport": "streamable-http"})
+	for round := range 2 {
+		eventually(t, 5*time.Second, "never healthy", func() bool { return getServer(t, admin, srv.ID).Health.Status == "healthy" })
+		cut.Cut()
+		eventually(t, 5*time.Second, "never unhealthy", func() bool { return getServer(t, admin, srv.ID).Health.Status == "unhealthy" })
+		var s struct {
+			Health struct {
+				Error         string     `json:"error"`
+				LastHealthyAt *time.Time `json:"last_healthy_at"`
+			} `json:"health"`
+		}
+		admin.Do(http.MethodGet, "/api/servers/"+srv.ID, nil).JSON(t, &s)
+		if s.Health.Error == "" || s.Health.LastHealthyAt == nil {
+			t.Fatalf("round %d: unhealthy without a reason or a last healthy time: %+v", round, s.Health)
+		}
+		// Retries come sooner than the 3 s interval: back within 2.5 s.
+		cut.Restore()
+		began := time.Now()
+		eventually(t, 5*time.Second, "never healthy again", func() bool { return getServer(t, admin, srv.ID).Health.Status == "healthy" })
+		if d := time.Since(began); d > 2500*time.Millisecond {
+			t.Fatalf("round %d: healthy again only after %v", round, d)
+		}
+	}
+}
+
 // TestHealthPollerCredentials: a server that wants a token is
 // auth-required without one and healthy once its egress token is set
 // (the edit is checked at once, not an interval later).
