@@ -8,6 +8,9 @@
  * CHROMIUM_PATH picks the browser (default /usr/bin/chromium); nothing is
  * downloaded. Screenshots of the pages go to test-results/.
  *
+ * With E2E_LIVE_SERVER and E2E_LIVE_SERVER_ID (a polled server's path and
+ * id), it watches that server's card change live as it is toggled.
+ *
  * With E2E_IDP_NAME (an identity provider's display name) and
  * E2E_IDP_USERNAME (who that provider signs in, without asking: a test
  * provider), it also signs in with "Sign in with <E2E_IDP_NAME>".
@@ -25,6 +28,10 @@ const username = process.env.E2E_USERNAME || 'admin';
 const password = process.env.E2E_PASSWORD;
 const idpName = process.env.E2E_IDP_NAME;
 const idpUsername = process.env.E2E_IDP_USERNAME;
+// E2E_LIVE_SERVER (a path) and E2E_LIVE_SERVER_ID: a registered server the
+// gateway polls; its card must follow changes without a reload.
+const liveServer = process.env.E2E_LIVE_SERVER;
+const liveServerId = process.env.E2E_LIVE_SERVER_ID;
 const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
 const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
@@ -119,9 +126,36 @@ describe('sign-in through the browser', () => {
     await signIn(password!);
     await page.getByText(`Signed in as ${username}`, { exact: true }).waitFor();
     await page.getByText('Admin', { exact: true }).waitFor();
-    await page.getByText('Servers will appear here').waitFor();
+    await page.getByRole('heading', { name: 'MCP servers' }).waitFor();
     expect(currentPath()).toBe('/');
     await page.screenshot({ path: join(resultsDir, 'dashboard.png'), fullPage: true });
+  });
+
+  it.runIf(liveServer)('shows health changes live, without reloading', async () => {
+    const card = (status: string) => page.locator(`li[data-server="${liveServer}"][data-status="${status}"]`);
+    await card('healthy').waitFor({ timeout: 20_000 });
+    await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
+    // A mark on this document: a reload would lose it.
+    await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+    const toggle = (enabled: boolean) =>
+      page.evaluate(
+        async ({ id, enabled }) => {
+          const me = (await (await fetch('/api/auth/me')).json()) as { csrf_token: string };
+          const r = await fetch(`/api/servers/${id}/toggle`, {
+            method: 'POST',
+            headers: { 'Content-Type': 'application/json', 'X-CSRF-Token': me.csrf_token },
+            body: JSON.stringify({ enabled }),
+          });
+          return r.status;
+        },
+        { id: liveServerId!, enabled },
+      );
+    expect(await toggle(false)).toBe(200);
+    await card('disabled').waitFor({ timeout: 10_000 });
+    expect(await toggle(true)).toBe(200);
+    await card('healthy').waitFor({ timeout: 20_000 });
+    expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
+    await page.screenshot({ path: join(resultsDir, 'dashboard-live.png'), fullPage: true });
   });
 
   it('keeps the session in an HttpOnly cookie', async () => {
@@ -193,7 +227,7 @@ describe('sign-in through the browser', () => {
     // gateway callback → back to next, signed in.
     await button.click();
     await page.getByText(`Signed in as ${idpUsername}`, { exact: true }).waitFor();
-    await page.getByText('Servers will appear here').waitFor();
+    await page.getByRole('heading', { name: 'MCP servers' }).waitFor();
     expect(currentPath()).toBe('/');
     const cookies = await context.cookies(baseUrl);
     expect(cookies.find((c) => c.name === 'mcp_gateway_session')?.httpOnly).toBe(true);

@@ -41,14 +41,19 @@ func TestBrowserSignIn(t *testing.T) {
 		"name": "Dana Example", "groups": []any{"mcp-user"},
 	}})
 	a := startWith(t, testutil.StartOptions{Frontend: dist},
-		withIdP(t, idp, e2eIdPID, oidc.TypeGeneric, func(c *oidc.ProviderConfig) { c.DisplayName = e2eIdPName }))
+		withIdP(t, idp, e2eIdPID, oidc.TypeGeneric, func(c *oidc.ProviderConfig) { c.DisplayName = e2eIdPName }), polling)
+	// A polled server whose card the browser watches change live.
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	live := createServer(t, signedInAdmin(t, a), map[string]any{"path": "live", "display_name": "Live clock",
+		"upstream_url": up.StreamableURL(), "transport": "streamable-http"})
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "npm", "run", "--silent", "test:e2e")
 	cmd.Dir = "../../../frontend"
 	cmd.Env = append(os.Environ(), "BASE_URL="+a.URL, "E2E_USERNAME=admin", "E2E_PASSWORD="+testutil.AdminPassword,
-		"E2E_IDP_NAME="+e2eIdPName, "E2E_IDP_USERNAME="+e2eIdPUsername)
+		"E2E_IDP_NAME="+e2eIdPName, "E2E_IDP_USERNAME="+e2eIdPUsername,
+		"E2E_LIVE_SERVER=live", "E2E_LIVE_SERVER_ID="+live.ID)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("browser test failed: %v\n%s", err, out)

@@ -4,7 +4,12 @@ import { afterEach } from 'vitest';
 
 import { setCsrfToken } from '@/lib/api/csrf';
 
+import { FakeEventSource } from './event-source';
+
+globalThis.EventSource = FakeEventSource as unknown as typeof EventSource;
+
 afterEach(() => {
   cleanup();
   setCsrfToken(undefined);
+  FakeEventSource.instances = [];
 });

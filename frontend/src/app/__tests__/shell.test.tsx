@@ -26,7 +26,7 @@ describe('signed-in shell', () => {
     expect(await within(header).findByText('Signed in as admin')).toBeInTheDocument();
     expect(within(header).getByText('Admin')).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'MCP servers' })).toBeInTheDocument();
-    expect(screen.getByText('Servers will appear here')).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('Connecting…');
   });
 
   it('shows no Admin badge to other users', async () => {

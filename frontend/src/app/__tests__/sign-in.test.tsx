@@ -40,7 +40,7 @@ describe('sign-in page', () => {
   it('goes to the dashboard when there is no `next`', async () => {
     mockSignedOutGateway();
     await signInAt('/login');
-    expect(await screen.findByText('Servers will appear here')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'MCP servers' })).toBeInTheDocument();
     expect(currentLocation()).toBe('/');
   });
 
@@ -49,7 +49,7 @@ describe('sign-in page', () => {
     async (next) => {
       mockSignedOutGateway();
       await signInAt(`/login?${new URLSearchParams({ next }).toString()}`);
-      expect(await screen.findByText('Servers will appear here')).toBeInTheDocument();
+      expect(await screen.findByRole('heading', { name: 'MCP servers' })).toBeInTheDocument();
       expect(currentLocation()).toBe('/');
     },
   );
@@ -60,7 +60,7 @@ describe('sign-in page', () => {
       'GET /api/auth/providers': () => json({ providers }),
     });
     renderWithProviders(<AppRoutes />, { route: '/login' });
-    expect(await screen.findByText('Servers will appear here')).toBeInTheDocument();
+    expect(await screen.findByRole('heading', { name: 'MCP servers' })).toBeInTheDocument();
     expect(currentLocation()).toBe('/');
     expect(screen.queryByLabelText('Password')).not.toBeInTheDocument();
   });

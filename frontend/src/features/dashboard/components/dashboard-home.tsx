@@ -1,15 +1,12 @@
-import { Card } from '@/components/ui/card';
+import { LiveServerList } from './live-server-list';
 
-/** The signed-in landing page. Later issues fill it with servers and health. */
+/** The signed-in landing page: the servers the user may see, live. */
 export function DashboardHome() {
   return (
     <div className="page">
       <h1 className="page__title">Dashboard</h1>
       <div className="grid">
-        <Card title="MCP servers">
-          <p className="empty">Servers will appear here</p>
-          <p className="muted">Registered MCP servers, their health and their tools are listed on this page.</p>
-        </Card>
+        <LiveServerList />
       </div>
     </div>
   );
