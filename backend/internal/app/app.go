@@ -190,6 +190,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			a.Live.Publish(context.Background(), health.EventServer, health.StateOf(&srv))
 		}, health.PollerOptions{
 			Interval: cfg.HealthCheckInterval, RetryMin: cfg.HealthCheckRetryMin, Concurrency: cfg.HealthCheckConcurrency,
+			Metrics: health.NewMetrics(reg, a.Live),
 		})
 	bg, stop := context.WithCancel(context.WithoutCancel(ctx))
 	a.stopBackground, a.bgDone = stop, make(chan struct{})
@@ -257,6 +258,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			MaxBodyBytes:     cfg.MaxBodyBytes,
 			TrustedProxies:   cfg.TrustedProxies,
 			OIDCLoginTimeout: cfg.OIDCLoginTimeout,
+			LiveHeartbeat:    cfg.LiveHeartbeat,
 		},
 	})
 	if err != nil {

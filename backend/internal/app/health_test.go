@@ -390,3 +390,41 @@ func TestLiveHealthEvents(t *testing.T) {
 		t.Fatalf("unknown Last-Event-ID: %+v", ev)
 	}
 }
+
+// TestLiveHeartbeatAndMetrics: an idle stream gets heartbeat comments, and
+// /metrics shows the poller's checks, its leadership and the open streams.
+func TestLiveHeartbeatAndMetrics(t *testing.T) {
+	t.Parallel()
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	a := start(t, func(c *config.Config) { polling(c); c.LiveHeartbeat = 200 * time.Millisecond })
+	admin := signedInAdmin(t, a)
+	srv := createServer(t, admin, map[string]any{"path": "beat", "upstream_url": up.StreamableURL(), "transport": "streamable-http"})
+	eventually(t, 5*time.Second, "never healthy", func() bool { return getServer(t, admin, srv.ID).Health.Status == "healthy" })
+	token := agentToken(t, a, admin, "watcher", "mcp-admin")
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/api/health/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("open: %v %v", resp, err)
+	}
+	defer func() { _ = resp.Body.Close() }()
+	sc := bufio.NewScanner(resp.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	beats := 0
+	for beats < 2 && sc.Scan() {
+		if sc.Text() == ": heartbeat" {
+			beats++
+		}
+	}
+	if beats < 2 {
+		t.Fatalf("%d heartbeats within 3s at 200ms", beats)
+	}
+	m := string(a.NewClient(t).Do(http.MethodGet, "/metrics", nil).Body)
+	for _, want := range []string{"mcpgw_live_subscribers 1", "mcpgw_health_poller_leading 1", `mcpgw_health_checks_total{status="healthy"}`, "mcpgw_health_check_duration_seconds_count"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}

@@ -89,6 +89,7 @@ type Config struct {
 	HealthCheckTimeout     time.Duration
 	HealthCheckRetryMin    time.Duration
 	HealthCheckConcurrency int
+	LiveHeartbeat          time.Duration
 
 	// Operations
 	LogLevel  slog.Level
@@ -260,6 +261,10 @@ func options() []option {
 			}},
 		{name: "HEALTH_CHECK_CONCURRENCY", def: "32", help: "Checks run at the same time; a slow server holds only its own.",
 			set: func(c *Config, v string) error { return setInt(&c.HealthCheckConcurrency, v, 1, 1024) }},
+		{name: "LIVE_HEARTBEAT_INTERVAL", def: "15s", help: "How often an idle /api/health/events stream gets a comment, so proxies in between keep it open.",
+			set: func(c *Config, v string) error {
+				return setDuration(&c.LiveHeartbeat, v, 100*time.Millisecond, 10*time.Minute)
+			}},
 
 		{help: "Operations"},
 		{name: "LOG_LEVEL", def: "info", help: "Least severe log level written: debug, info, warn or error.",

@@ -54,6 +54,8 @@ type PollerOptions struct {
 	// LockKey is the Postgres advisory lock that makes one replica the
 	// poller (default: a constant of this package).
 	LockKey int64
+	// Metrics, when set, count checks and show leadership.
+	Metrics *Metrics
 }
 
 // Poller checks every enabled server periodically, on one replica at a
@@ -105,6 +107,9 @@ func NewPoller(db *postgres.DB, checker *Checker, snap Snapshots, egress EgressS
 	}
 	if onChange == nil {
 		onChange = func(Change) {}
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics(nil, nil)
 	}
 	return &Poller{o: o, db: db, checker: checker, snap: snap, egress: egress, audit: audit, log: log,
 		onChange: onChange, state: map[string]*serverState{}}
@@ -173,6 +178,7 @@ func (p *Poller) lead(ctx context.Context) bool {
 	p.mu.Lock()
 	p.lockConn, p.leading = conn, true
 	p.mu.Unlock()
+	p.o.Metrics.leading.Set(1)
 	p.log.Info("health poller: this replica polls")
 	return true
 }
@@ -183,6 +189,7 @@ func (p *Poller) release() {
 	conn := p.lockConn
 	p.lockConn, p.leading = nil, false
 	p.mu.Unlock()
+	p.o.Metrics.leading.Set(0)
 	if conn != nil {
 		_ = conn.Conn().Close(context.Background())
 		conn.Release()
@@ -293,6 +300,8 @@ func (p *Poller) checkAndStore(ctx context.Context, srv *domain.Server) (Result,
 	if ctx.Err() != nil {
 		return res, ctx.Err() // shutting down: a check cut short says nothing
 	}
+	p.o.Metrics.checks.WithLabelValues(res.Status).Inc()
+	p.o.Metrics.duration.Observe(res.Latency.Seconds())
 	return res, p.store(ctx, srv, res)
 }
 
