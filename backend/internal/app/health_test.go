@@ -164,9 +164,10 @@ func TestHealthPollerOneReplica(t *testing.T) {
 	t.Parallel()
 	cfg := testutil.Config(t)
 	polling(cfg)
+	cfg2 := *cfg // StartApp sets PUBLIC_URL in the config it is given
 	first := testutil.StartApp(t, cfg, testutil.StartOptions{})
 	eventually(t, 3*time.Second, "the first gateway never polled", first.Health.Leading)
-	second := testutil.StartApp(t, cfg, testutil.StartOptions{})
+	second := testutil.StartApp(t, &cfg2, testutil.StartOptions{})
 	time.Sleep(1500 * time.Millisecond)
 	if second.Health.Leading() {
 		t.Fatal("both gateways poll")
