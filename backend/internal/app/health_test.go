@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
@@ -132,6 +133,43 @@ func TestHealthPollerFlips(t *testing.T) {
 			t.Fatalf("round %d: healthy again only after %v", round, d)
 		}
 	}
+}
+
+// TestHealthPollerSlowServerDelaysNoOther: while one server hangs until
+// its check times out, another is checked on schedule.
+func TestHealthPollerSlowServerDelaysNoOther(t *testing.T) {
+	t.Parallel()
+	release := make(chan struct{})
+	slow := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, _ = io.Copy(io.Discard, r.Body)
+		select {
+		case <-r.Context().Done():
+		case <-release:
+		}
+	}))
+	t.Cleanup(slow.Close)
+	t.Cleanup(func() { close(release) })
+	fast := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	a := start(t, func(c *config.Config) {
+		polling(c)
+		c.HealthCheckConcurrency, c.HealthCheckTimeout = 2, 3*time.Second
+	})
+	admin := signedInAdmin(t, a)
+	createServer(t, admin, map[string]any{"path": "hangs", "upstream_url": slow.URL + "/mcp", "transport": "streamable-http"})
+	ok := createServer(t, admin, map[string]any{"path": "quick", "upstream_url": fast.StreamableURL(), "transport": "streamable-http"})
+	var checks []time.Time
+	eventually(t, 3*time.Second, "the fast server was not checked twice while the slow one hung", func() bool {
+		var s struct {
+			Health struct {
+				LastCheckedAt *time.Time `json:"last_checked_at"`
+			} `json:"health"`
+		}
+		admin.Do(http.MethodGet, "/api/servers/"+ok.ID, nil).JSON(t, &s)
+		if at := s.Health.LastCheckedAt; at != nil && (len(checks) == 0 || !at.Equal(checks[len(checks)-1])) {
+			checks = append(checks, *at)
+		}
+		return len(checks) >= 2
+	})
 }
 
 // TestHealthPollerCredentials: a server that wants a token is
@@ -361,20 +399,25 @@ func TestLiveHealthEvents(t *testing.T) {
 	if r := admin.Do(http.MethodPost, "/api/servers/"+live.ID+"/refresh", nil); r.Status != 200 {
 		t.Fatalf("refresh: %d %s", r.Status, r.Body)
 	}
-	healthy := l.next(5*time.Second, func(ev liveEv) bool {
+	l.next(5*time.Second, func(ev liveEv) bool {
 		_, s := liveState(t, ev)
 		if s.Path == "hidden" {
 			t.Fatalf("an event of a server the subscriber may not see: %+v", ev)
 		}
 		return s.Status == "healthy" && s.ToolCount > 0
 	})
+	// A server registered now (the subscriber may see it: the rule names
+	// it already) is announced.
+	grantTools(t, admin, "watchers", "livetoo", "*")
+	added := createServer(t, admin, map[string]any{"path": "livetoo", "upstream_url": up.StreamableURL(), "transport": "streamable-http", "enabled": false})
+	seen := l.next(5*time.Second, func(ev liveEv) bool { _, s := liveState(t, ev); return ev.name == "server" && s.ID == added.ID })
 	// Missed while away: resumed from Last-Event-ID, no snapshot.
 	_ = l.resp.Body.Close()
 	if r := admin.Do(http.MethodPost, "/api/servers/"+live.ID+"/toggle", map[string]any{"enabled": false}); r.Status != 200 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
 	}
 	time.Sleep(300 * time.Millisecond) // the event reaches b's backlog
-	l2 := openLive(t, b.URL, token, healthy.id)
+	l2 := openLive(t, b.URL, token, seen.id)
 	ev := l2.next(3*time.Second, func(liveEv) bool { return true })
 	if typ, s := liveState(t, ev); ev.name == "snapshot" || typ != "server" || s.Enabled || s.Status != "disabled" {
 		t.Fatalf("first event after resuming: %+v", ev)
