@@ -472,3 +472,23 @@ func TestLiveHeartbeatAndMetrics(t *testing.T) {
 		}
 	}
 }
+
+// TestLiveEventsFollowPermissionChanges: a grant or a revocation that
+// shows or hides servers for a subscriber sends it a new snapshot.
+func TestLiveEventsFollowPermissionChanges(t *testing.T) {
+	t.Parallel()
+	a := start(t)
+	admin := signedInAdmin(t, a)
+	createServer(t, admin, map[string]any{"path": "perm", "upstream_url": "http://127.0.0.1:9/mcp", "transport": "streamable-http", "enabled": false})
+	token := agentToken(t, a, admin, "viewer", "viewers")
+	l := openLive(t, a.URL, token, "")
+	if ev := l.next(2*time.Second, func(liveEv) bool { return true }); ev.name != "snapshot" || strings.Contains(ev.data, `"perm"`) {
+		t.Fatalf("first snapshot: %+v", ev)
+	}
+	grantTools(t, admin, "viewers", "perm", "*")
+	l.next(3*time.Second, func(ev liveEv) bool { return ev.name == "snapshot" && strings.Contains(ev.data, `"path":"perm"`) })
+	if r := admin.Do(http.MethodDelete, "/api/mappings/viewers", nil); r.Status >= 300 {
+		t.Fatalf("delete mapping: %d %s", r.Status, r.Body)
+	}
+	l.next(3*time.Second, func(ev liveEv) bool { return ev.name == "snapshot" && !strings.Contains(ev.data, `"path":"perm"`) })
+}

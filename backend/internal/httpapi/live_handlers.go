@@ -3,6 +3,7 @@ package httpapi
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 
@@ -45,7 +46,7 @@ func liveServer(st health.ServerState) LiveServer { return LiveServer(st) }
 // healthEvents godoc
 //
 //	@Summary		Live server health (server-sent events)
-//	@Description	An event stream. On connect, a `snapshot` event (LiveSnapshot) with every server the caller may see; then a `server` event (LiveEvent) each time one changes (health status, tool count, enabled flag, added or edited) and a `removed` event when one is deleted, from whichever replica saw the change; a comment every 15 s. Each event has an id: reconnecting with Last-Event-ID resumes after it, or starts again with a snapshot when too much was missed. A client too slow to keep up is disconnected (it reconnects and resumes).
+//	@Description	An event stream. On connect, a `snapshot` event (LiveSnapshot) with every server the caller may see; then a `server` event (LiveEvent) each time one changes (health status, tool count, enabled flag, added or edited) and a `removed` event when one is deleted, from whichever replica saw the change; a new `snapshot` when a permission change shows or hides servers for the caller (within a second); a comment every 15 s. Each event has an id: reconnecting with Last-Event-ID resumes after it, or starts again with a snapshot when too much was missed. A client too slow to keep up is disconnected (it reconnects and resumes).
 //	@ID				healthEvents
 //	@Tags			servers
 //	@Security		BearerToken
@@ -65,18 +66,25 @@ func (s *server) healthEvents(c *gin.Context) {
 	p := principalOf(c)
 	sub, missed, resumed, last := s.Live.Subscribe(health.ParseEventID(c.GetHeader("Last-Event-ID")))
 	defer sub.Close()
-	var first []byte
-	if !resumed {
+	visible, version := s.Catalog.VisibleIDs(p)
+	snapshot := func(id int64) ([]byte, error) {
 		servers, err := s.Catalog.VisibleServers(ctx, p)
 		if err != nil {
-			writeError(c, s.Log, err)
-			return
+			return nil, err
 		}
 		snap := LiveSnapshot{Servers: make([]LiveServer, 0, len(servers))}
 		for _, srv := range servers {
 			snap.Servers = append(snap.Servers, liveServer(health.StateOf(srv)))
 		}
-		first = sseEvent(nil, "snapshot", last, snap)
+		return sseEvent(nil, "snapshot", id, snap), nil
+	}
+	var first []byte
+	if !resumed {
+		var err error
+		if first, err = snapshot(last); err != nil {
+			writeError(c, s.Log, err)
+			return
+		}
 	}
 	h := c.Writer.Header()
 	h.Set("Content-Type", "text/event-stream")
@@ -108,14 +116,40 @@ func (s *server) healthEvents(c *gin.Context) {
 	}
 	heartbeat := time.NewTicker(beat)
 	defer heartbeat.Stop()
+	// A permission change can show or hide servers without any server
+	// changing: the registry's version says when to look, the in-memory
+	// snapshot which servers the caller may see now, and a new snapshot
+	// event follows when that set changed.
+	perms := time.NewTicker(time.Second)
+	defer perms.Stop()
+	lastID := last
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-perms.C:
+			ids, v := s.Catalog.VisibleIDs(p)
+			if v == version {
+				continue
+			}
+			version = v
+			if slices.Equal(ids, visible) {
+				continue
+			}
+			visible = ids
+			b, err := snapshot(lastID)
+			if err != nil {
+				return // the client reconnects and starts over
+			}
+			if _, err := w.Write(b); err != nil {
+				return
+			}
+			w.Flush()
 		case ev, ok := <-sub.Events():
 			if !ok {
 				return // too slow: the client reconnects with Last-Event-ID
 			}
+			lastID = max(lastID, ev.ID)
 			if !send(ev) {
 				return
 			}

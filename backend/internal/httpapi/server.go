@@ -61,6 +61,7 @@ type RegistryService interface {
 	DeleteServer(ctx context.Context, p *domain.Principal, id string, ifVersion *int64) error
 	VisibleServers(ctx context.Context, p *domain.Principal) ([]*domain.Server, error)
 	CanSee(p *domain.Principal, path, displayName string) bool
+	VisibleIDs(p *domain.Principal) ([]string, int64)
 	ListTools(ctx context.Context, p *domain.Principal, id string) ([]domain.Tool, error)
 	ListScopes(ctx context.Context, p *domain.Principal) ([]domain.Scope, error)
 	GetScope(ctx context.Context, p *domain.Principal, name string) (domain.Scope, error)

@@ -192,6 +192,13 @@ func (s *Service) VisibleServers(ctx context.Context, p *domain.Principal) ([]*d
 	return out, nil
 }
 
+// VisibleIDs returns the ids of the servers the caller may see, from the
+// in-memory snapshot (no database read), and the snapshot's version.
+func (s *Service) VisibleIDs(p *domain.Principal) ([]string, int64) {
+	snap := s.snap.Current()
+	return snap.Visible(s.Policy(p)), snap.Version
+}
+
 // CanSee reports whether the caller may see the server at path, named
 // displayName, under the permissions in force now.
 func (s *Service) CanSee(p *domain.Principal, path, displayName string) bool {

@@ -224,7 +224,7 @@ export interface paths {
         };
         /**
          * Live server health (server-sent events)
-         * @description An event stream. On connect, a `snapshot` event (LiveSnapshot) with every server the caller may see; then a `server` event (LiveEvent) each time one changes (health status, tool count, enabled flag, added or edited) and a `removed` event when one is deleted, from whichever replica saw the change; a comment every 15 s. Each event has an id: reconnecting with Last-Event-ID resumes after it, or starts again with a snapshot when too much was missed. A client too slow to keep up is disconnected (it reconnects and resumes).
+         * @description An event stream. On connect, a `snapshot` event (LiveSnapshot) with every server the caller may see; then a `server` event (LiveEvent) each time one changes (health status, tool count, enabled flag, added or edited) and a `removed` event when one is deleted, from whichever replica saw the change; a new `snapshot` when a permission change shows or hides servers for the caller (within a second); a comment every 15 s. Each event has an id: reconnecting with Last-Event-ID resumes after it, or starts again with a snapshot when too much was missed. A client too slow to keep up is disconnected (it reconnects and resumes).
          */
         get: operations["healthEvents"];
         put?: never;
