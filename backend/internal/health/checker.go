@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 	"time"
@@ -91,6 +92,9 @@ func (c *Checker) Check(ctx context.Context, srv *domain.Server, creds Credentia
 	defer cancel()
 	start := time.Now()
 	rec := &recorder{header: creds.Header, next: c.client.Transport, done: ctx}
+	if u, err := url.Parse(creds.UpstreamURL); err == nil {
+		rec.scheme, rec.host = u.Scheme, u.Host
+	}
 	hc := *c.client
 	hc.Transport = rec
 	res := Result{CheckedAt: start}
@@ -204,6 +208,9 @@ type recorder struct {
 	header http.Header
 	next   http.RoundTripper
 	done   context.Context // the check's
+	// scheme and host of the upstream URL: the headers go only there (the
+	// legacy transport's endpoint event may name another host).
+	scheme, host string
 
 	mu     sync.Mutex
 	status int // the first 401 or 403 seen
@@ -213,8 +220,10 @@ func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 	ctx, cancel := context.WithCancel(req.Context())
 	context.AfterFunc(r.done, cancel) // the check always ends: cancel runs
 	req = req.Clone(ctx)
-	for name, v := range r.header {
-		req.Header[name] = v
+	if strings.EqualFold(req.URL.Scheme, r.scheme) && strings.EqualFold(req.URL.Host, r.host) {
+		for name, v := range r.header {
+			req.Header[name] = v
+		}
 	}
 	resp, err := r.next.RoundTrip(req)
 	if err == nil && (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) {

@@ -1,9 +1,11 @@
 package health
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"log/slog"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -121,14 +123,22 @@ func (h *Hub) Run(ctx context.Context) {
 			continue
 		}
 		h.resubscribed()
-		// The channel closes with the subscription, not with ctx.
+		// The channel closes with the subscription, not with ctx. go-redis
+		// reconnects by itself and then confirms the subscription again:
+		// events may have been lost in between.
 		stop := context.AfterFunc(ctx, func() { _ = ps.Close() })
-		for msg := range ps.Channel() {
-			var ev Event
-			if err := json.Unmarshal([]byte(msg.Payload), &ev); err != nil {
-				continue
+		for msg := range ps.ChannelWithSubscriptions() {
+			switch m := msg.(type) {
+			case *redis.Subscription:
+				if m.Kind == "subscribe" {
+					h.resubscribed()
+				}
+			case *redis.Message:
+				var ev Event
+				if err := json.Unmarshal([]byte(m.Payload), &ev); err == nil {
+					h.deliver(ev)
+				}
 			}
-			h.deliver(ev)
 		}
 		stop()
 		_ = ps.Close()
@@ -210,16 +220,27 @@ func (h *Hub) Subscribe(after int64) (sub *Subscription, missed []Event, resumed
 	if after <= 0 || after > h.last {
 		return sub, nil, false, last
 	}
-	// Resumable when the backlog reaches back to the event after it.
-	if len(h.backlog) > 0 && h.backlog[0].ID <= after+1 {
-		for _, ev := range h.backlog {
-			if ev.ID > after {
-				missed = append(missed, ev)
-			}
-		}
-		return sub, missed, true, last
+	if after == h.last {
+		return sub, nil, true, last // up to date
 	}
-	return sub, nil, false, last
+	// Resumable when the backlog holds every event after it: ids come from
+	// one counter, so a gap is an event lost (or not yet arrived from
+	// another replica), and the client gets a snapshot instead.
+	for _, ev := range h.backlog {
+		if ev.ID > after {
+			missed = append(missed, ev)
+		}
+	}
+	slices.SortFunc(missed, func(a, b Event) int { return cmp.Compare(a.ID, b.ID) })
+	for i, ev := range missed {
+		if ev.ID != after+1+int64(i) {
+			return sub, nil, false, last
+		}
+	}
+	if len(missed) == 0 || missed[len(missed)-1].ID != last {
+		return sub, nil, false, last
+	}
+	return sub, missed, true, last
 }
 
 // Subscribers is how many feeds are open on this replica.

@@ -37,7 +37,7 @@ type Auditor interface {
 
 // Change is what a stored check changed about a server.
 type Change struct {
-	Server    *domain.Server // as checked
+	Server    *domain.Server // as stored when the result was (name and path current)
 	Health    domain.Health  // as stored now
 	ToolCount int            // after the check (unchanged unless healthy)
 	Tools     postgres.ToolChanges
@@ -235,7 +235,7 @@ func (p *Poller) startDue(ctx context.Context, sem chan struct{}, wg *sync.WaitG
 				return
 			}
 			st.fails++
-			st.due = time.Now().Add(min(p.o.Interval, p.o.RetryMin<<min(st.fails-1, 20)))
+			st.due = time.Now().Add(p.retryDelay(st.fails))
 		}(srv, st)
 	}
 	for id := range p.state {
@@ -243,6 +243,16 @@ func (p *Poller) startDue(ctx context.Context, sem chan struct{}, wg *sync.WaitG
 			delete(p.state, id)
 		}
 	}
+}
+
+// retryDelay is the wait after the n-th failure in a row: RetryMin,
+// doubling, up to Interval.
+func (p *Poller) retryDelay(n int) time.Duration {
+	d := p.o.RetryMin
+	for i := 1; i < n && d < p.o.Interval; i++ {
+		d *= 2
+	}
+	return min(d, p.o.Interval)
 }
 
 // jitter spreads checks of one interval over ±10%.
@@ -325,7 +335,10 @@ func (p *Poller) store(ctx context.Context, srv *domain.Server, res Result) erro
 			return err
 		}
 		stored = true
-		ch = Change{Server: srv, Health: h, ToolCount: cur.ToolCount, Previous: cur.Health.Status, PreviousToolCount: cur.ToolCount}
+		// The change describes the server as it is now (the locked row),
+		// not as the check began: a rename meanwhile must not send its
+		// state out under the old name, to whoever could see that one.
+		ch = Change{Server: cur, Health: h, ToolCount: cur.ToolCount, Previous: cur.Health.Status, PreviousToolCount: cur.ToolCount}
 		if h.LastHealthyAt = cur.Health.LastHealthyAt; res.Status == domain.HealthHealthy {
 			h.LastHealthyAt = &checked
 			if ch.Tools, err = (postgres.Tools{}).Sync(ctx, tx, srv.ID, res.Tools, checked); err != nil {
@@ -346,8 +359,8 @@ func (p *Poller) store(ctx context.Context, srv *domain.Server, res Result) erro
 	for _, name := range ch.Tools.Redefined {
 		p.audit.TryRecord(ctx, domain.AuditEvent{
 			Action: ActionToolRedefined, Outcome: domain.OutcomeSuccess, Actor: "health-poller", AuthMethod: "system",
-			TargetType: "server", Target: srv.Path,
-			Details: map[string]any{"server": srv.Path, "tool": name},
+			TargetType: "server", Target: ch.Server.Path,
+			Details: map[string]any{"server": ch.Server.Path, "tool": name},
 		})
 	}
 	if ch.Previous != ch.Health.Status || ch.ToolCount != ch.PreviousToolCount || !ch.Tools.Empty() {
