@@ -150,3 +150,44 @@ func TestDefinitionHash(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckKeepsCredentialsAtTheUpstream: a legacy server whose endpoint
+// event names another host gets its messages posted there without the
+// server's egress headers.
+func TestCheckKeepsCredentialsAtTheUpstream(t *testing.T) {
+	t.Parallel()
+	got := make(chan http.Header, 8)
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got <- r.Header.Clone()
+		w.WriteHeader(http.StatusAccepted)
+	}))
+	t.Cleanup(elsewhere.Close)
+	sse := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "event: endpoint\ndata: "+elsewhere.URL+"/messages?sessionId=1\n\n")
+		w.(http.Flusher).Flush()
+		<-r.Context().Done()
+	}))
+	t.Cleanup(sse.Close)
+	c := health.NewChecker(health.CheckerOptions{Timeout: time.Second})
+	res := c.Check(context.Background(), server(domain.TransportSSE), health.Credentials{UpstreamURL: sse.URL + "/sse",
+		Header: http.Header{"Authorization": {"Bearer egress-secret"}}})
+	if res.Status == domain.HealthHealthy {
+		t.Fatalf("a server answering elsewhere was healthy: %+v", res)
+	}
+	n := 0
+	for drained := false; !drained; {
+		select {
+		case h := <-got:
+			n++
+			if h.Get("Authorization") != "" {
+				t.Fatal("the egress token was sent to another host")
+			}
+		default:
+			drained = true
+		}
+	}
+	if n == 0 {
+		t.Fatal("the other host was never reached: the test proves nothing")
+	}
+}
