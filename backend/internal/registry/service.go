@@ -160,18 +160,27 @@ func (s *Service) authorize(ctx context.Context, p *domain.Principal, pol *authz
 
 // GetServer returns the server with id if the caller may see it.
 func (s *Service) GetServer(ctx context.Context, p *domain.Principal, id string) (*ServerView, error) {
-	if !validID(id) {
-		return nil, notFoundServer
-	}
-	srv, _, err := s.servers.Get(ctx, s.db.Pool, id)
+	srv, pol, err := s.load(ctx, p, id, domain.PermRead, ActionServerRead)
 	if err != nil {
 		return nil, err
 	}
-	pol := s.Policy(p)
-	if err := s.authorize(ctx, p, pol, srv, domain.PermRead, ActionServerRead); err != nil {
-		return nil, err
-	}
 	return &ServerView{srv, pol.Permissions(authz.Ref(srv.Path, srv.DisplayName))}, nil
+}
+
+// load reads the server with id and checks perm on it (see authorize).
+func (s *Service) load(ctx context.Context, p *domain.Principal, id string, perm domain.Permission, action string) (*domain.Server, *authz.Policy, error) {
+	if !validID(id) {
+		return nil, nil, notFoundServer
+	}
+	srv, _, err := s.servers.Get(ctx, s.db.Pool, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	pol := s.Policy(p)
+	if err := s.authorize(ctx, p, pol, srv, perm, action); err != nil {
+		return nil, nil, err
+	}
+	return srv, pol, nil
 }
 
 // VisibleServers returns every server the caller may see, as stored now
@@ -209,15 +218,8 @@ func (s *Service) CanSee(p *domain.Principal, path, displayName string) bool {
 // poller's, which stores the result), if the caller has health_check on
 // it, and returns the server as stored afterwards.
 func (s *Service) RefreshServer(ctx context.Context, p *domain.Principal, id string, check func(context.Context, *domain.Server) error) (*ServerView, error) {
-	if !validID(id) {
-		return nil, notFoundServer
-	}
-	srv, _, err := s.servers.Get(ctx, s.db.Pool, id)
+	srv, pol, err := s.load(ctx, p, id, domain.PermHealthCheck, ActionServerRefresh)
 	if err != nil {
-		return nil, err
-	}
-	pol := s.Policy(p)
-	if err := s.authorize(ctx, p, pol, srv, domain.PermHealthCheck, ActionServerRefresh); err != nil {
 		return nil, err
 	}
 	if !srv.Enabled {
