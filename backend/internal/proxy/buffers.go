@@ -2,15 +2,13 @@ package proxy
 
 import "sync"
 
-// copyBufferSize is the size of the buffers responses are copied through.
-// Small enough that an idle event stream, which holds one for as long as
-// it is open, costs little (10,000 of them: 80 MB at 8 KiB, 320 MB at
-// httputil's default 32 KiB); big enough that a JSON-RPC answer takes one
-// read, and larger bodies a few more.
+// copyBufferSize is the size of the buffers responses are copied through
+// (an idle stream holds none: see Proxy.copyBody). A JSON-RPC answer up to
+// it is read whole and sent in one write; larger bodies take a few reads.
 const copyBufferSize = 8 << 10
 
-// bufferPool lends httputil.ReverseProxy its copy buffers, so a response
-// does not allocate (and garbage-collect) one each.
+// bufferPool lends relay its copy buffers, so a response does not
+// allocate (and garbage-collect) one each.
 type bufferPool struct{ p sync.Pool }
 
 func (b *bufferPool) Get() []byte {

@@ -149,14 +149,10 @@ func abort(w http.ResponseWriter) {
 	panic(http.ErrAbortHandler)
 }
 
-// copyResponseHeader copies the upstream's headers (modifyResponse has
-// dropped those its Connection header names) except the hop-by-hop ones
-// and its request id: the gateway's X-Request-ID stands.
+// copyResponseHeader copies the upstream's headers that modifyResponse
+// let through (an allowlist, so nothing hop-by-hop and no request id).
 func copyResponseHeader(dst, src http.Header) {
 	for name, v := range src {
-		if hopHeader(name) || name == "X-Request-Id" {
-			continue
-		}
 		dst[name] = v
 	}
 }
@@ -171,12 +167,4 @@ func dropConnectionHeaders(h http.Header) {
 			}
 		}
 	}
-}
-
-func hopHeader(name string) bool {
-	switch name {
-	case "Connection", "Keep-Alive", "Proxy-Connection", "Proxy-Authenticate", "Te", "Trailer", "Transfer-Encoding", "Upgrade":
-		return true
-	}
-	return false
 }

@@ -373,8 +373,7 @@ func (w *SSERewriter) serialise(ev *Event) ([]byte, error) {
 // NewSSEReader returns a reader of the event stream read from src, with
 // each event rewritten by transform as SSERewriter does. Read returns as
 // soon as an event (or comment) is complete, without waiting to fill the
-// buffer, which suits httputil.ReverseProxy's ModifyResponse with
-// FlushInterval -1. Reading src to io.EOF drops a final incomplete event; a rewriting error ends the stream with that error.
+// buffer, so that relay can pass each event on at once. Reading src to io.EOF drops a final incomplete event; a rewriting error ends the stream with that error.
 func NewSSEReader(src io.Reader, transform func(ev *Event) error) io.Reader {
 	return newSSEReader(src, transform)
 }
