@@ -63,8 +63,8 @@ function currentPath(): string {
 }
 
 async function signIn(withPassword: string) {
-  await page.getByLabel('Username').fill(username);
-  await page.getByLabel('Password').fill(withPassword);
+  await page.getByLabel('Username', { exact: true }).fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(withPassword);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
@@ -109,7 +109,7 @@ describe('sign-in through the browser', () => {
     await page.goto(url('/'));
     await page.waitForURL((u) => u.pathname === '/login');
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
-    await page.getByLabel('Password').waitFor();
+    await page.getByLabel('Password', { exact: true }).waitFor();
     if (idpName) await providerButton().waitFor();
     await page.screenshot({ path: join(resultsDir, 'sign-in.png'), fullPage: true });
   });
@@ -191,7 +191,7 @@ describe('sign-in through the browser', () => {
   it('needs signing in again afterwards', async () => {
     await page.goto(url('/'));
     await page.waitForURL((u) => u.pathname === '/login');
-    await page.getByLabel('Password').waitFor();
+    await page.getByLabel('Password', { exact: true }).waitFor();
     expect(currentPath()).toBe('/login?next=%2F');
   });
 
@@ -204,7 +204,7 @@ describe('sign-in through the browser', () => {
     expect(text).toMatch(/administrator must configure app roles or group filtering/);
     // Trying again, either way, is right there.
     await providerButton().waitFor();
-    await page.getByLabel('Password').waitFor();
+    await page.getByLabel('Password', { exact: true }).waitFor();
     await page.screenshot({ path: join(resultsDir, 'sign-in-error.png'), fullPage: true });
   });
 

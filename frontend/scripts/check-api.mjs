@@ -15,7 +15,7 @@ const fresh = join(dir, 'schema.d.ts');
 try {
   execFileSync(
     process.execPath,
-    [resolve(root, 'node_modules/openapi-typescript/bin/cli.js'), spec, '-o', fresh],
+    [resolve(root, 'node_modules/openapi-typescript/bin/cli.js'), spec, '--empty-objects-unknown', '-o', fresh],
     { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] },
   );
   let current = '';

@@ -413,14 +413,24 @@ func TestLiveHealthEvents(t *testing.T) {
 	seen := l.next(5*time.Second, func(ev liveEv) bool { _, s := liveState(t, ev); return ev.name == "server" && s.ID == added.ID })
 	// Missed while away: resumed from Last-Event-ID, no snapshot.
 	_ = l.resp.Body.Close()
-	if r := admin.Do(http.MethodPost, "/api/servers/"+live.ID+"/toggle", map[string]any{"enabled": false}); r.Status != 200 {
+	r := admin.Do(http.MethodPost, "/api/servers/"+live.ID+"/toggle", map[string]any{"enabled": false})
+	if r.Status != 200 {
 		t.Fatalf("disable: %d %s", r.Status, r.Body)
+	}
+	var disabled struct {
+		Version int64 `json:"version"`
+	}
+	if err := json.Unmarshal(r.Body, &disabled); err != nil || disabled.Version == 0 {
+		t.Fatalf("toggle answer: %s (%v)", r.Body, err)
 	}
 	time.Sleep(300 * time.Millisecond) // the event reaches b's backlog
 	l2 := openLive(t, b.URL, token, seen.id)
 	ev := l2.next(3*time.Second, func(liveEv) bool { return true })
-	if typ, s := liveState(t, ev); ev.name == "snapshot" || typ != "server" || s.Enabled || s.Status != "disabled" {
-		t.Fatalf("first event after resuming: %+v", ev)
+	// The event carries the registry version the toggle made, so that a
+	// dashboard knows its copy of the server is older.
+	if typ, s := liveState(t, ev); ev.name == "snapshot" || typ != "server" || s.Enabled || s.Status != "disabled" ||
+		s.Version != disabled.Version {
+		t.Fatalf("first event after resuming: %+v (version of the toggle: %d)", ev, disabled.Version)
 	}
 	if r := admin.Do(http.MethodDelete, "/api/servers/"+live.ID, nil); r.Status != 204 {
 		t.Fatalf("delete: %d %s", r.Status, r.Body)

@@ -27,11 +27,14 @@ type ServerState struct {
 	ToolCount     int        `json:"tool_count"`
 	LastCheckedAt *time.Time `json:"last_checked_at,omitempty"`
 	LastHealthyAt *time.Time `json:"last_healthy_at,omitempty"`
+	// Version is the server's registry version: it changes with every edit,
+	// never with a health check, so a client knows when to reload the rest.
+	Version int64 `json:"version"`
 }
 
 // StateOf is srv's live state.
 func StateOf(srv *domain.Server) ServerState {
-	return ServerState{ID: srv.ID, Path: srv.Path, DisplayName: srv.DisplayName, Enabled: srv.Enabled,
+	return ServerState{ID: srv.ID, Path: srv.Path, DisplayName: srv.DisplayName, Enabled: srv.Enabled, Version: srv.Version,
 		Status: srv.Health.Status, Error: srv.Health.Error, LatencyMS: srv.Health.LatencyMS, ToolCount: srv.ToolCount,
 		LastCheckedAt: srv.Health.LastCheckedAt, LastHealthyAt: srv.Health.LastHealthyAt}
 }

@@ -25,6 +25,9 @@ type LiveServer struct {
 	ToolCount     int        `json:"tool_count"`
 	LastCheckedAt *time.Time `json:"last_checked_at,omitempty" format:"date-time" validate:"optional"`
 	LastHealthyAt *time.Time `json:"last_healthy_at,omitempty" format:"date-time" validate:"optional"`
+	// The server's registry version (as in GET /api/servers/{id}): it
+	// changes with every edit, never with a health check.
+	Version int64 `json:"version" example:"3"`
 } //	@name	LiveServer
 
 // LiveSnapshot is the data of a "snapshot" event: every server the caller

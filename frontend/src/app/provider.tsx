@@ -1,7 +1,10 @@
+import { MantineProvider } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
 import { QueryClientProvider, type QueryClient } from '@tanstack/react-query';
 import { useState, type ReactNode } from 'react';
 
 import { ErrorBoundary } from '@/components/errors/error-boundary';
+import { mantineProviderProps } from '@/config/theme';
 import { createQueryClient } from '@/lib/react-query';
 
 type AppProviderProps = {
@@ -13,8 +16,11 @@ type AppProviderProps = {
 export function AppProvider({ children, queryClient }: AppProviderProps) {
   const [client] = useState(() => queryClient ?? createQueryClient());
   return (
-    <ErrorBoundary>
-      <QueryClientProvider client={client}>{children}</QueryClientProvider>
-    </ErrorBoundary>
+    <MantineProvider {...mantineProviderProps}>
+      <Notifications position="bottom-right" />
+      <ErrorBoundary>
+        <QueryClientProvider client={client}>{children}</QueryClientProvider>
+      </ErrorBoundary>
+    </MantineProvider>
   );
 }

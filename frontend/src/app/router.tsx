@@ -3,9 +3,9 @@ import { Route, Routes } from 'react-router';
 import { paths } from '@/config/paths';
 
 import { AppRoot } from './routes/app-root';
-import { DashboardRoute } from './routes/dashboard';
 import { LoginRoute } from './routes/login';
 import { NotFoundRoute } from './routes/not-found';
+import { EditServerRoute, NewServerRoute, ServerDetailRoute, ServersRedirect, ServersRoute } from './routes/servers';
 
 /** Every dashboard route. Everything but sign-in needs a signed-in user. */
 export function AppRoutes() {
@@ -13,7 +13,11 @@ export function AppRoutes() {
     <Routes>
       <Route path={paths.login} element={<LoginRoute />} />
       <Route element={<AppRoot />}>
-        <Route index element={<DashboardRoute />} />
+        <Route index element={<ServersRoute />} />
+        <Route path={paths.servers} element={<ServersRedirect />} />
+        <Route path={paths.newServer} element={<NewServerRoute />} />
+        <Route path="/servers/:id" element={<ServerDetailRoute />} />
+        <Route path="/servers/:id/edit" element={<EditServerRoute />} />
         <Route path="*" element={<NotFoundRoute />} />
       </Route>
     </Routes>

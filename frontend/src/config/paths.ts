@@ -1,9 +1,17 @@
 /**
- * The dashboard's top-level routes. The gateway reserves these segments
- * (and /servers, /access, /users, /tokens, /audit, /settings for pages to
- * come), so no MCP server can be registered under them.
+ * The dashboard's routes. The gateway reserves their first segments (login,
+ * servers, access, users, tokens, audit, settings), so no MCP server can be
+ * registered under them.
  */
 export const paths = {
   home: '/',
   login: '/login',
+  servers: '/servers',
+  newServer: '/servers/new',
+  server: (id: string) => `/servers/${encodeURIComponent(id)}`,
+  editServer: (id: string) => `/servers/${encodeURIComponent(id)}/edit`,
+  access: '/access',
+  users: '/users',
+  tokens: '/tokens',
+  audit: '/audit',
 } as const;

@@ -1,9 +1,11 @@
+import { Accordion, MantineProvider, mergeThemeOverrides, Modal } from '@mantine/core';
 import { QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { ReactElement } from 'react';
 import { MemoryRouter, useLocation } from 'react-router';
 
+import { mantineProviderProps } from '@/config/theme';
 import { queryConfig } from '@/lib/react-query';
 
 /** A fresh cache per test, without retries so failures show at once. */
@@ -30,17 +32,27 @@ export function currentLocation(): string {
   return screen.getByTestId('location').textContent ?? '';
 }
 
-/** Renders `ui` inside a fresh query cache and an in-memory router at `route`. */
+/** The app's theme without animations: what a transition hides, tests would not see at once. */
+const testTheme = mergeThemeOverrides(mantineProviderProps.theme, {
+  components: {
+    Accordion: Accordion.extend({ defaultProps: { transitionDuration: 0 } }),
+    Modal: Modal.extend({ defaultProps: { transitionProps: { duration: 0 } } }),
+  },
+});
+
+/** Renders `ui` inside the theme, a fresh query cache and an in-memory router at `route`. */
 export function renderWithProviders(ui: ReactElement, { route = '/' }: { route?: string } = {}) {
   const queryClient = createTestQueryClient();
   const user = userEvent.setup();
   const result = render(
-    <QueryClientProvider client={queryClient}>
-      <MemoryRouter initialEntries={[route]}>
-        {ui}
-        <LocationProbe />
-      </MemoryRouter>
-    </QueryClientProvider>,
+    <MantineProvider {...mantineProviderProps} theme={testTheme}>
+      <QueryClientProvider client={queryClient}>
+        <MemoryRouter initialEntries={[route]}>
+          {ui}
+          <LocationProbe />
+        </MemoryRouter>
+      </QueryClientProvider>
+    </MantineProvider>,
   );
   return { ...result, queryClient, user };
 }

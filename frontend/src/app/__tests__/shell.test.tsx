@@ -7,6 +7,9 @@ import { currentLocation, renderWithProviders } from '@/testing/render';
 
 import { AppRoutes } from '../router';
 
+/** The home page's list, empty. */
+const noServers = { 'GET /api/servers': () => json({ items: [] }) };
+
 describe('signed-in shell', () => {
   it('sends a signed-out visitor to sign in, remembering the page', async () => {
     mockFetch({
@@ -19,25 +22,25 @@ describe('signed-in shell', () => {
   });
 
   it('shows the product, who is signed in and the Admin badge', async () => {
-    mockFetch({ 'GET /api/auth/me': () => json(adminMe) });
+    mockFetch({ 'GET /api/auth/me': () => json(adminMe), ...noServers });
     renderWithProviders(<AppRoutes />, { route: '/' });
     const header = await screen.findByRole('banner');
     expect(within(header).getByRole('link', { name: 'MCP Gateway Registry' })).toHaveAttribute('href', '/');
     expect(await within(header).findByText('Signed in as admin')).toBeInTheDocument();
     expect(within(header).getByText('Admin')).toBeInTheDocument();
     expect(screen.getByRole('heading', { name: 'MCP servers' })).toBeInTheDocument();
-    expect(screen.getByRole('status')).toHaveTextContent('Connecting…');
+    expect(screen.getByText('Connecting…')).toBeInTheDocument();
   });
 
   it('shows no Admin badge to other users', async () => {
-    mockFetch({ 'GET /api/auth/me': () => json(userMe) });
+    mockFetch({ 'GET /api/auth/me': () => json(userMe), ...noServers });
     renderWithProviders(<AppRoutes />, { route: '/' });
     expect(await screen.findByText('Signed in as alice')).toBeInTheDocument();
     expect(screen.queryByText('Admin')).not.toBeInTheDocument();
   });
 
   it('shows unknown paths as not found, inside the shell', async () => {
-    mockFetch({ 'GET /api/auth/me': () => json(adminMe) });
+    mockFetch({ 'GET /api/auth/me': () => json(adminMe), ...noServers });
     renderWithProviders(<AppRoutes />, { route: '/no/such/page' });
     expect(await screen.findByRole('heading', { name: 'Page not found' })).toBeInTheDocument();
     expect(screen.getByText('Signed in as admin')).toBeInTheDocument();
@@ -53,6 +56,7 @@ describe('signed-in shell', () => {
   it('signs out with the CSRF token and returns to sign-in', async () => {
     const api = mockFetch({
       'GET /api/auth/me': () => json(adminMe),
+      ...noServers,
       'POST /api/auth/logout': () => new Response(null, { status: 204 }),
       'GET /api/auth/providers': () => json({ providers: [] }),
     });
@@ -69,6 +73,7 @@ describe('signed-in shell', () => {
   it('keeps the user signed in when sign-out is refused', async () => {
     mockFetch({
       'GET /api/auth/me': () => json(adminMe),
+      ...noServers,
       'POST /api/auth/logout': () => apiError(403, 'csrf_failed', 'missing or invalid X-CSRF-Token header'),
     });
     const { user } = renderWithProviders(<AppRoutes />, { route: '/' });

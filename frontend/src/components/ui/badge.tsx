@@ -1,5 +1,10 @@
+import { Badge as MantineBadge } from '@mantine/core';
 import type { ReactNode } from 'react';
 
-export function Badge({ children }: { children: ReactNode }) {
-  return <span className="badge">{children}</span>;
+export function Badge({ children, color }: { children: ReactNode; color?: string }) {
+  return (
+    <MantineBadge variant="light" color={color} radius="sm">
+      {children}
+    </MantineBadge>
+  );
 }

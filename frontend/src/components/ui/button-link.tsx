@@ -1,8 +1,9 @@
+import { Button } from '@mantine/core';
 import type { AnchorHTMLAttributes } from 'react';
 
-import { buttonClassName, type ButtonVariant } from './button';
+import { mantineVariant, type ButtonVariant } from './button';
 
-type ButtonLinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & {
+type ButtonLinkProps = Omit<AnchorHTMLAttributes<HTMLAnchorElement>, 'color'> & {
   href: string;
   variant?: ButtonVariant;
 };
@@ -12,6 +13,6 @@ type ButtonLinkProps = AnchorHTMLAttributes<HTMLAnchorElement> & {
  * dashboard with a full page load (such as signing in at an identity
  * provider). In-app navigation uses the router's Link instead.
  */
-export function ButtonLink({ variant = 'primary', className, ...props }: ButtonLinkProps) {
-  return <a className={buttonClassName(variant, className)} {...props} />;
+export function ButtonLink({ variant = 'primary', ...props }: ButtonLinkProps) {
+  return <Button component="a" variant={mantineVariant[variant]} {...props} />;
 }

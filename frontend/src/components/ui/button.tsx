@@ -1,16 +1,15 @@
+import { Button as MantineButton } from '@mantine/core';
 import type { ButtonHTMLAttributes } from 'react';
 
 export type ButtonVariant = 'primary' | 'secondary';
 
-type ButtonProps = ButtonHTMLAttributes<HTMLButtonElement> & {
+type ButtonProps = Omit<ButtonHTMLAttributes<HTMLButtonElement>, 'color'> & {
   variant?: ButtonVariant;
 };
 
-/** The classes of a button of `variant`, shared with links styled as buttons. */
-export function buttonClassName(variant: ButtonVariant, className?: string): string {
-  return ['button', `button--${variant}`, className].filter(Boolean).join(' ');
-}
+/** Mantine's variants for ours: a filled primary action, an outlined secondary one. */
+export const mantineVariant = { primary: 'filled', secondary: 'default' } as const;
 
-export function Button({ variant = 'primary', className, type = 'button', ...props }: ButtonProps) {
-  return <button type={type} className={buttonClassName(variant, className)} {...props} />;
+export function Button({ variant = 'primary', type = 'button', ...props }: ButtonProps) {
+  return <MantineButton type={type} variant={mantineVariant[variant]} {...props} />;
 }

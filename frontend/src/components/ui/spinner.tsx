@@ -1,7 +1,9 @@
+import { Loader } from '@mantine/core';
+
 export function Spinner({ label = 'Loading…' }: { label?: string }) {
   return (
     <div role="status" className="spinner">
-      <span className="spinner__circle" aria-hidden="true" />
+      <Loader size="sm" aria-hidden="true" />
       <span className="visually-hidden">{label}</span>
     </div>
   );

@@ -1075,6 +1075,12 @@ export interface components {
             /** @enum {string} */
             status: "unknown" | "healthy" | "unhealthy" | "auth-required" | "disabled";
             tool_count: number;
+            /**
+             * @description The server's registry version (as in GET /api/servers/{id}): it
+             *     changes with every edit, never with a health check.
+             * @example 3
+             */
+            version: number;
         };
         LoginRequest: {
             /** @example correct horse battery staple */
@@ -1345,7 +1351,7 @@ export interface components {
             token_type: string;
         };
         Tool: {
-            annotations?: Record<string, never>;
+            annotations?: Record<string, unknown>;
             /**
              * Format: date-time
              * @description Set when the definition changed after the tool was first seen: review it.
@@ -1357,7 +1363,7 @@ export interface components {
             /** Format: date-time */
             first_seen_at: string;
             /** @description The tool's JSON Schema for its arguments. */
-            input_schema: Record<string, never>;
+            input_schema: Record<string, unknown>;
             /** @example current_time_by_timezone */
             name: string;
             /** Format: date-time */
@@ -1834,7 +1840,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": Record<string, unknown>;
             };
         };
         responses: {
@@ -1844,7 +1850,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": Record<string, never>;
+                    "application/json": Record<string, unknown>;
                 };
             };
             /** @description A message was denied */
@@ -3816,7 +3822,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": Record<string, never>;
+                "application/json": Record<string, unknown>;
             };
         };
         responses: {

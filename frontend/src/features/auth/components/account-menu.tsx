@@ -1,7 +1,6 @@
+import { Badge, Button, Group, Text } from '@mantine/core';
 import { useNavigate } from 'react-router';
 
-import { Badge } from '@/components/ui/badge';
-import { Button } from '@/components/ui/button';
 import { paths } from '@/config/paths';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -14,17 +13,23 @@ export function AccountMenu({ me }: { me: Me }) {
   const logout = useLogout({ onSuccess: () => void navigate(paths.login, { replace: true }) });
 
   return (
-    <div className="account">
-      <p className="account__who">Signed in as {me.username}</p>
-      {me.is_admin ? <Badge>Admin</Badge> : null}
-      <Button variant="secondary" onClick={() => logout.mutate()} disabled={logout.isPending}>
-        {logout.isPending ? 'Signing out…' : 'Sign out'}
+    <Group gap="sm" wrap="nowrap" className="account">
+      <Text size="sm" className="account__who">
+        Signed in as {me.username}
+      </Text>
+      {me.is_admin ? (
+        <Badge variant="light" radius="sm">
+          Admin
+        </Badge>
+      ) : null}
+      <Button variant="default" size="xs" onClick={() => logout.mutate()} loading={logout.isPending}>
+        Sign out
       </Button>
       {logout.isError ? (
-        <p role="alert" className="account__error">
+        <Text role="alert" c="red" size="sm" className="account__error">
           {errorMessage(logout.error)}
-        </p>
+        </Text>
       ) : null}
-    </div>
+    </Group>
   );
 }

@@ -1,0 +1,79 @@
+import { useQueryClient } from '@tanstack/react-query';
+import { useEffect, useState } from 'react';
+
+import {
+  applyEvent,
+  fromSnapshot,
+  type LiveEvent,
+  type LiveServers,
+  type LiveSnapshot,
+} from '../utils/live-state';
+import { serverKeys, type Server } from './keys';
+
+/** connecting: no snapshot yet; live: following changes; reconnecting: the stream broke, the browser retries. */
+export type LiveStatus = 'connecting' | 'live' | 'reconnecting';
+
+export type LiveHealth = {
+  /** Every server the user may see, as the stream last described it; undefined before the first snapshot. */
+  servers: LiveServers | undefined;
+  status: LiveStatus;
+};
+
+/**
+ * Follows GET /api/health/events: a snapshot of the servers the user may
+ * see, then each change, from any replica. EventSource reconnects by itself
+ * and sends Last-Event-ID, so a short break resumes where it stopped (or
+ * starts over with a new snapshot).
+ *
+ * Pages merge this state into what the API returned (see withLive). Besides,
+ * an event for a server at a newer version than the cached one (an edit) or
+ * a tool count that changed marks those cache entries stale, so they reload.
+ */
+export function useLiveHealth(): LiveHealth {
+  const queryClient = useQueryClient();
+  const [servers, setServers] = useState<LiveServers>();
+  const [status, setStatus] = useState<LiveStatus>('connecting');
+
+  useEffect(() => {
+    const source = new EventSource('/api/health/events');
+
+    function invalidateChanged(state: LiveServers, removed: string[]) {
+      for (const live of state.values()) {
+        const cached = queryClient.getQueryData<Server>(serverKeys.detail(live.id));
+        if (cached && live.version > cached.version) {
+          void queryClient.invalidateQueries({ queryKey: serverKeys.detail(live.id) });
+        }
+        if (cached && (live.tool_count !== cached.tool_count || live.last_checked_at !== cached.health.last_checked_at)) {
+          void queryClient.invalidateQueries({ queryKey: serverKeys.tools(live.id) });
+        }
+      }
+      for (const id of removed) {
+        void queryClient.invalidateQueries({ queryKey: serverKeys.detail(id) });
+      }
+    }
+
+    const onSnapshot = (e: MessageEvent<string>) => {
+      const state = fromSnapshot(JSON.parse(e.data) as LiveSnapshot);
+      setServers(state);
+      setStatus('live');
+      invalidateChanged(state, []);
+    };
+    const onChange = (e: MessageEvent<string>) => {
+      const event = JSON.parse(e.data) as LiveEvent;
+      setServers((state) => (state ? applyEvent(state, event) : state));
+      setStatus('live');
+      if (event.type === 'removed') {
+        invalidateChanged(new Map(), [event.server.id]);
+      } else {
+        invalidateChanged(new Map([[event.server.id, event.server]]), []);
+      }
+    };
+    source.addEventListener('snapshot', onSnapshot);
+    source.addEventListener('server', onChange);
+    source.addEventListener('removed', onChange);
+    source.onerror = () => setStatus('reconnecting');
+    return () => source.close();
+  }, [queryClient]);
+
+  return { servers, status };
+}

@@ -1,0 +1,89 @@
+import { act, screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+
+import { makeServer, makeTool, readOnlyServer } from '@/testing/data';
+import { FakeEventSource } from '@/testing/event-source';
+import { apiError, json, mockFetch } from '@/testing/mock-fetch';
+import { renderWithProviders } from '@/testing/render';
+
+import { ServerDetailPage } from '../server-detail-page';
+
+const server = makeServer({ id: 'id-time' });
+const changed = makeTool({
+  name: 'convert_time',
+  description: 'Converts between timezones',
+  definition_changed_at: '2026-12-01T09:00:00Z',
+});
+
+describe('ServerDetailPage', () => {
+  it('shows the tools readably, raw on demand, and flags a changed definition', async () => {
+    mockFetch({
+      'GET /api/servers/id-time': () => json(server),
+      'GET /api/servers/id-time/tools': () => json({ items: [makeTool(), changed] }),
+    });
+    const { user } = renderWithProviders(<ServerDetailPage id="id-time" />);
+    expect(await screen.findByRole('heading', { name: 'Current Time' })).toBeInTheDocument();
+    expect(await screen.findByText('2 tools · 1 changed since first seen')).toBeInTheDocument();
+    const item = document.querySelector<HTMLElement>('[data-tool="convert_time"]')!;
+    expect(within(item).getByText('Definition changed')).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: /current_time_by_timezone/ }));
+    const first = within(document.querySelector<HTMLElement>('[data-tool="current_time_by_timezone"]')!);
+    expect(await first.findByText('An IANA timezone name')).toBeInTheDocument();
+    expect(first.getByText('required')).toBeInTheDocument();
+    expect(first.getByText('default "UTC"')).toBeInTheDocument();
+    await user.click(first.getByRole('button', { name: 'Raw JSON' }));
+    expect(first.getByText(/"tz_name": \{/)).toBeInTheDocument();
+    expect(screen.getByText('http://10.0.0.5:8000/mcp')).toBeInTheDocument();
+  });
+
+  it('checks the server now and shows the new result', async () => {
+    const api = mockFetch({
+      'GET /api/servers/id-time': () => json(server),
+      'GET /api/servers/id-time/tools': () => json({ items: [] }),
+      'POST /api/servers/id-time/refresh': () =>
+        json({ ...server, health: { status: 'unhealthy', error: 'unreachable', last_checked_at: '2026-12-01T11:00:00Z' } }),
+    });
+    const { user } = renderWithProviders(<ServerDetailPage id="id-time" />);
+    await user.click(await screen.findByRole('button', { name: 'Check now' }));
+    expect((await screen.findAllByText('Unhealthy')).length).toBeGreaterThan(0);
+    expect(screen.getAllByText('unreachable').length).toBeGreaterThan(0);
+    expect(api.requestsTo('POST /api/servers/id-time/refresh')).toHaveLength(1);
+  });
+
+  it('follows the live stream and offers a read-only user no actions', async () => {
+    mockFetch({
+      'GET /api/servers/id-time': () => json(readOnlyServer({ id: 'id-time' })),
+      'GET /api/servers/id-time/tools': () => json({ items: [] }),
+    });
+    renderWithProviders(<ServerDetailPage id="id-time" />);
+    await screen.findByRole('heading', { name: 'Current Time' });
+    expect(screen.queryByRole('button', { name: 'Check now' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: 'Edit' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Delete' })).not.toBeInTheDocument();
+    expect(screen.queryByRole('switch')).not.toBeInTheDocument();
+    act(() =>
+      FakeEventSource.latest().emit('snapshot', {
+        servers: [
+          {
+            id: 'id-time',
+            path: 'currenttime',
+            display_name: 'Current Time',
+            enabled: true,
+            status: 'auth-required',
+            tool_count: 0,
+            version: 3,
+            last_checked_at: '2026-12-01T11:00:00Z',
+          },
+        ],
+      }),
+    );
+    expect((await screen.findAllByText('Needs credentials')).length).toBeGreaterThan(0);
+  });
+
+  it('explains a server that does not exist or may not be seen', async () => {
+    mockFetch({ 'GET /api/servers/nope': () => apiError(404, 'not_found', 'server not found') });
+    renderWithProviders(<ServerDetailPage id="nope" />);
+    expect(await screen.findByText('No such server')).toBeInTheDocument();
+  });
+});
