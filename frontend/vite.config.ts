@@ -29,6 +29,18 @@ export default defineConfig({
     // Keep everything in files: the gateway's CSP forbids inline scripts,
     // styles and data: fonts.
     assetsInlineLimit: 0,
+    rolldownOptions: {
+      output: {
+        // Libraries change less often than the dashboard: their own chunks
+        // stay cached across releases of the dashboard's code.
+        codeSplitting: {
+          groups: [
+            { name: 'mantine', test: /node_modules[\\/]@mantine[\\/]/ },
+            { name: 'react', test: /node_modules[\\/](react|react-dom|react-router|scheduler|@tanstack)[\\/]/ },
+          ],
+        },
+      },
+    },
   },
   test: {
     environment: 'jsdom',

@@ -6,7 +6,7 @@
  * BASE_URL must be the gateway's PUBLIC_URL (sign-in is refused from any
  * other Origin). E2E_USERNAME (default admin) must be an administrator.
  * CHROMIUM_PATH picks the browser (default /usr/bin/chromium); nothing is
- * downloaded. Screenshots of the pages go to test-results/.
+ * downloaded. Screenshots of the pages go to e2e/screenshots/.
  *
  * With E2E_LIVE_SERVER and E2E_LIVE_SERVER_ID (a polled server's path and
  * id), it watches that server's card change live as it is toggled.
@@ -15,15 +15,21 @@
  * E2E_IDP_USERNAME (who that provider signs in, without asking: a test
  * provider), it also signs in with "Sign in with <E2E_IDP_NAME>".
  */
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-// BASE_URL, passed on by vitest.e2e.config.ts (Vitest itself sets BASE_URL to "/").
-const baseUrl = process.env.E2E_BASE_URL?.replace(/\/+$/, '');
+import {
+  accessibilityProblems,
+  baseUrl,
+  currentPath as pathOf,
+  fillSignIn,
+  horizontalOverflow,
+  openBrowser,
+  screenshot,
+  url,
+  type Session,
+} from './support';
+
 const username = process.env.E2E_USERNAME || 'admin';
 const password = process.env.E2E_PASSWORD;
 const idpName = process.env.E2E_IDP_NAME;
@@ -32,40 +38,15 @@ const idpUsername = process.env.E2E_IDP_USERNAME;
 // gateway polls; its card must follow changes without a reload.
 const liveServer = process.env.E2E_LIVE_SERVER;
 const liveServerId = process.env.E2E_LIVE_SERVER_ID;
-const executablePath = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const resultsDir = join(dirname(fileURLToPath(import.meta.url)), '..', 'test-results');
 
-const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-let browser: Browser;
+let session: Session;
 let context: BrowserContext;
 let page: Page;
-const cspViolations: string[] = [];
-const pageErrors: string[] = [];
 
-function url(path: string): string {
-  return `${baseUrl}${path}`;
-}
-
-/** The path, search and hash the page is at now. */
-function currentPath(): string {
-  const { pathname, search, hash } = new URL(page.url());
-  return pathname + search + hash;
-}
+const currentPath = () => pathOf(page);
 
 async function signIn(withPassword: string) {
-  await page.getByLabel('Username', { exact: true }).fill(username);
-  await page.getByLabel('Password', { exact: true }).fill(withPassword);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+  await fillSignIn(page, username, withPassword);
 }
 
 /** The sign-in page's link to the identity provider E2E_IDP_NAME. */
@@ -75,34 +56,19 @@ function providerButton() {
 
 describe('sign-in through the browser', () => {
   beforeAll(async () => {
-    if (!baseUrl) {
-      throw new Error(
-        'BASE_URL is not set: start the gateway and run e.g. ' +
-          'BASE_URL=http://127.0.0.1:7860 E2E_USERNAME=admin E2E_PASSWORD=... npm run test:e2e',
-      );
-    }
     if (!password) {
       throw new Error('E2E_PASSWORD is not set: give the password of E2E_USERNAME (default admin).');
     }
     if (Boolean(idpName) !== Boolean(idpUsername)) {
       throw new Error('Set both E2E_IDP_NAME and E2E_IDP_USERNAME, or neither.');
     }
-    await mkdir(resultsDir, { recursive: true });
     // launch() gives every run a fresh temporary profile (user-data dir).
-    browser = await chromium.launch({ executablePath, headless: true, args: chromiumArgs });
-    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    page = await context.newPage();
-    page.setDefaultTimeout(15_000);
-    page.on('console', (message) => {
-      if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) {
-        cspViolations.push(message.text());
-      }
-    });
-    page.on('pageerror', (error) => pageErrors.push(error.message));
+    session = await openBrowser();
+    ({ context, page } = session);
   });
 
   afterAll(async () => {
-    await browser?.close();
+    await session?.browser.close();
   });
 
   it('sends a visitor to the sign-in page', async () => {
@@ -111,7 +77,8 @@ describe('sign-in through the browser', () => {
     await page.getByRole('heading', { name: 'Sign in' }).waitFor();
     await page.getByLabel('Password', { exact: true }).waitFor();
     if (idpName) await providerButton().waitFor();
-    await page.screenshot({ path: join(resultsDir, 'sign-in.png'), fullPage: true });
+    await screenshot(page, 'sign-in');
+    expect(await accessibilityProblems(page)).toEqual([]);
   });
 
   it('shows an error for a wrong password', async () => {
@@ -128,7 +95,7 @@ describe('sign-in through the browser', () => {
     await page.getByText('Admin', { exact: true }).waitFor();
     await page.getByRole('heading', { name: 'MCP servers' }).waitFor();
     expect(currentPath()).toBe('/');
-    await page.screenshot({ path: join(resultsDir, 'dashboard.png'), fullPage: true });
+    await screenshot(page, 'dashboard');
   });
 
   it.runIf(liveServer)('shows health changes live, without reloading', async () => {
@@ -155,7 +122,7 @@ describe('sign-in through the browser', () => {
     expect(await toggle(true)).toBe(200);
     await card('healthy').waitFor({ timeout: 20_000 });
     expect(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument)).toBe(true);
-    await page.screenshot({ path: join(resultsDir, 'dashboard-live.png'), fullPage: true });
+    await screenshot(page, 'dashboard-live');
   });
 
   it('keeps the session in an HttpOnly cookie', async () => {
@@ -176,9 +143,8 @@ describe('sign-in through the browser', () => {
   it('fits a narrow screen', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await page.getByRole('button', { name: 'Sign out' }).waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(resultsDir, 'dashboard-narrow.png'), fullPage: true });
+    expect(await horizontalOverflow(page), 'horizontal overflow in px').toBeLessThanOrEqual(0);
+    await screenshot(page, 'dashboard-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -205,15 +171,14 @@ describe('sign-in through the browser', () => {
     // Trying again, either way, is right there.
     await providerButton().waitFor();
     await page.getByLabel('Password', { exact: true }).waitFor();
-    await page.screenshot({ path: join(resultsDir, 'sign-in-error.png'), fullPage: true });
+    await screenshot(page, 'sign-in-error');
   });
 
   it.runIf(idpName)('fits a narrow screen with the provider buttons', async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     await providerButton().waitFor();
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-    expect(overflow, 'horizontal overflow in px').toBeLessThanOrEqual(0);
-    await page.screenshot({ path: join(resultsDir, 'sign-in-narrow.png'), fullPage: true });
+    expect(await horizontalOverflow(page), 'horizontal overflow in px').toBeLessThanOrEqual(0);
+    await screenshot(page, 'sign-in-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
@@ -231,7 +196,7 @@ describe('sign-in through the browser', () => {
     expect(currentPath()).toBe('/');
     const cookies = await context.cookies(baseUrl);
     expect(cookies.find((c) => c.name === 'mcp_gateway_session')?.httpOnly).toBe(true);
-    await page.screenshot({ path: join(resultsDir, 'dashboard-idp.png'), fullPage: true });
+    await screenshot(page, 'dashboard-idp');
   });
 
   it.runIf(idpName)('signs the identity provider user out', async () => {
@@ -241,7 +206,6 @@ describe('sign-in through the browser', () => {
   });
 
   it('ran without CSP violations or script errors', () => {
-    expect(cspViolations).toEqual([]);
-    expect(pageErrors).toEqual([]);
+    expect(session.problems).toEqual([]);
   });
 });

@@ -37,13 +37,13 @@ function ConnectBody({ server }: { server: Server }) {
           Endpoints
         </Text>
         <Group gap="xs">
-          <Text size="sm" w={120}>
+          <Text size="sm" w={130} className="nowrap">
             Streamable HTTP
           </Text>
           <CopyField value={endpointUrl(origin, server.path, 'streamable-http')} label="Streamable HTTP endpoint" />
         </Group>
         <Group gap="xs">
-          <Text size="sm" w={120}>
+          <Text size="sm" w={130} className="nowrap">
             SSE (legacy)
           </Text>
           <CopyField value={endpointUrl(origin, server.path, 'sse')} label="SSE endpoint" />

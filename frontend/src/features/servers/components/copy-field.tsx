@@ -1,5 +1,7 @@
 import { ActionIcon, Code, CopyButton, Group, Tooltip } from '@mantine/core';
 
+import { CheckIcon, CopyIcon } from '@/components/ui/icons';
+
 /** A value in monospace with a one-click copy button beside it. */
 export function CopyField({ value, label }: { value: string; label: string }) {
   return (
@@ -9,7 +11,7 @@ export function CopyField({ value, label }: { value: string; label: string }) {
         {({ copied, copy }) => (
           <Tooltip label={copied ? 'Copied' : 'Copy'} withArrow>
             <ActionIcon variant="subtle" onClick={copy} aria-label={`Copy ${label}`} color={copied ? 'teal' : 'gray'}>
-              <span aria-hidden>{copied ? '✓' : '⧉'}</span>
+              {copied ? <CheckIcon /> : <CopyIcon />}
             </ActionIcon>
           </Tooltip>
         )}

@@ -17,6 +17,7 @@ import {
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
 
+import { RemoveIcon } from '@/components/ui/icons';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 
 import type { Server } from '../api/keys';
@@ -113,7 +114,7 @@ export function ServerForm({ server, onSubmit, onCancel, onReload, knownTags = [
               required
               autoCapitalize="none"
               spellCheck={false}
-              ff="monospace"
+              classNames={{ input: 'mono' }}
               {...form.getInputProps('path')}
             />
             <Textarea label="Description" autosize minRows={2} maxRows={6} {...form.getInputProps('description')} />
@@ -141,8 +142,7 @@ export function ServerForm({ server, onSubmit, onCancel, onReload, knownTags = [
             </Title>
             <TextInput
               label="Upstream URL"
-              description="The MCP server's own endpoint, which the gateway forwards to."
-              placeholder="http://10.0.0.5:8000/mcp"
+              description="The MCP server's own endpoint, which the gateway forwards to, e.g. http://10.0.0.5:8000/mcp."
               required
               spellCheck={false}
               {...form.getInputProps('upstream_url')}
@@ -205,7 +205,7 @@ export function ServerForm({ server, onSubmit, onCancel, onReload, knownTags = [
                       aria-label={`Remove header ${i + 1}`}
                       onClick={() => form.removeListItem('headers', i)}
                     >
-                      <span aria-hidden>✕</span>
+                      <RemoveIcon />
                     </ActionIcon>
                   </Group>
                 ))}
