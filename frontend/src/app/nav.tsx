@@ -6,8 +6,12 @@ import type { Me } from '@/features/auth/api/me';
 
 type NavItem = { label: string; to: string; adminOnly?: boolean };
 
-// The pages to come (tokens, access, users, audit) join as they are built.
-const items: NavItem[] = [{ label: 'Servers', to: paths.home }];
+// The pages to come (access, users) join as they are built.
+const items: NavItem[] = [
+  { label: 'Servers', to: paths.home },
+  { label: 'Tokens', to: paths.tokens },
+  { label: 'Audit log', to: paths.audit, adminOnly: true },
+];
 
 function isActive(item: NavItem, pathname: string): boolean {
   if (item.to === paths.home) return pathname === paths.home || pathname.startsWith(`${paths.servers}/`);

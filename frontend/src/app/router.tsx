@@ -5,6 +5,8 @@ import { paths } from '@/config/paths';
 import { AppRoot } from './routes/app-root';
 import { LoginRoute } from './routes/login';
 import { NotFoundRoute } from './routes/not-found';
+import { AuditRoute } from './routes/admin';
+import { TokensRoute } from './routes/tokens';
 import { EditServerRoute, NewServerRoute, ServerDetailRoute, ServersRedirect, ServersRoute } from './routes/servers';
 
 /** Every dashboard route. Everything but sign-in needs a signed-in user. */
@@ -18,6 +20,8 @@ export function AppRoutes() {
         <Route path={paths.newServer} element={<NewServerRoute />} />
         <Route path="/servers/:id" element={<ServerDetailRoute />} />
         <Route path="/servers/:id/edit" element={<EditServerRoute />} />
+        <Route path={paths.tokens} element={<TokensRoute />} />
+        <Route path={paths.audit} element={<AuditRoute />} />
         <Route path="*" element={<NotFoundRoute />} />
       </Route>
     </Routes>

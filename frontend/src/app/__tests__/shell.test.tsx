@@ -39,6 +39,23 @@ describe('signed-in shell', () => {
     expect(screen.queryByText('Admin')).not.toBeInTheDocument();
   });
 
+  it('links administrators to the admin pages, and nobody else', async () => {
+    mockFetch({ 'GET /api/auth/me': () => json(adminMe), ...noServers });
+    const { unmount } = renderWithProviders(<AppRoutes />, { route: '/' });
+    const nav = await screen.findByRole('navigation', { name: 'Main' });
+    expect(within(nav).getByRole('link', { name: 'Servers' })).toHaveAttribute('aria-current', 'page');
+    expect(within(nav).getByRole('link', { name: 'Tokens' })).toHaveAttribute('href', '/tokens');
+    expect(within(nav).getByRole('link', { name: 'Audit log' })).toHaveAttribute('href', '/audit');
+    unmount();
+
+    mockFetch({ 'GET /api/auth/me': () => json(userMe), 'GET /api/audit': () => json({ items: [] }) });
+    renderWithProviders(<AppRoutes />, { route: '/audit' });
+    expect(await screen.findByText('Administrators only')).toBeInTheDocument();
+    const userNav = screen.getByRole('navigation', { name: 'Main' });
+    expect(within(userNav).queryByRole('link', { name: 'Audit log' })).not.toBeInTheDocument();
+    expect(within(userNav).getByRole('link', { name: 'Tokens' })).toBeInTheDocument();
+  });
+
   it('shows unknown paths as not found, inside the shell', async () => {
     mockFetch({ 'GET /api/auth/me': () => json(adminMe), ...noServers });
     renderWithProviders(<AppRoutes />, { route: '/no/such/page' });

@@ -1,0 +1,294 @@
+import {
+  Alert,
+  Badge,
+  Button,
+  Code,
+  Group,
+  Loader,
+  Menu,
+  Modal,
+  Stack,
+  Table,
+  TagsInput,
+  Text,
+  TextInput,
+} from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { useState, type FormEvent } from 'react';
+
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { SecretReveal } from '@/components/ui/secret-reveal';
+import { ApiError, errorMessage } from '@/lib/api/errors';
+
+import { useCreateServiceAccount, type ServiceAccountCredentials } from '../api/create-service-account';
+import { useDeleteServiceAccount } from '../api/delete-service-account';
+import type { ServiceAccount } from '../api/keys';
+import { useServiceAccounts } from '../api/list-service-accounts';
+import { useRevokeServiceAccountTokens } from '../api/revoke-service-account-tokens';
+import { useRotateSecret } from '../api/rotate-secret';
+import { useUpdateServiceAccount } from '../api/update-service-account';
+import { accountStatus, shortDate } from '../utils/status';
+import { StatusBadge } from './status-badge';
+
+/** How to get a token with the credentials: the client-credentials grant. */
+function Credentials({ credentials }: { credentials: ServiceAccountCredentials }) {
+  const origin = globalThis.location.origin;
+  return (
+    <Stack>
+      <Text size="sm">
+        Client id: <Code>{credentials.client_id}</Code>
+      </Text>
+      <SecretReveal label="Client secret" value={credentials.client_secret} />
+      <Text size="sm">Get a token (valid for a limited time) with the client-credentials grant:</Text>
+      <Code block className="code-block">
+        {`curl -s -u '${credentials.client_id}:<client secret>' \\\n  -d grant_type=client_credentials ${origin}/oauth2/token`}
+      </Code>
+    </Stack>
+  );
+}
+
+function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: () => void }) {
+  const create = useCreateServiceAccount();
+  const [name, setName] = useState('');
+  const [description, setDescription] = useState('');
+  const [groups, setGroups] = useState<string[]>([]);
+  const [created, setCreated] = useState<ServiceAccountCredentials>();
+
+  function close() {
+    create.reset();
+    setCreated(undefined);
+    setName('');
+    setDescription('');
+    setGroups([]);
+    onClose();
+  }
+
+  function submit(event: FormEvent) {
+    event.preventDefault();
+    create.mutate({ name: name.trim(), description: description.trim(), groups }, { onSuccess: setCreated });
+  }
+
+  const field = create.error instanceof ApiError ? create.error.field : undefined;
+  return (
+    <Modal opened={opened} onClose={close} title={created ? `${created.service_account.name} is ready` : 'Create a service account'} size="lg">
+      {created ? (
+        <Stack>
+          <Credentials credentials={created} />
+          <Group justify="flex-end">
+            <Button onClick={close}>Done</Button>
+          </Group>
+        </Stack>
+      ) : (
+        <form onSubmit={submit} noValidate>
+          <Stack>
+            <TextInput
+              label="Name"
+              description="Lowercase, e.g. ci-deployer."
+              value={name}
+              onChange={(e) => setName(e.currentTarget.value)}
+              error={field === 'name' ? create.error?.message : undefined}
+              required
+              data-autofocus
+            />
+            <TextInput label="Description" value={description} onChange={(e) => setDescription(e.currentTarget.value)} />
+            <TagsInput
+              label="Groups"
+              description="They decide what the account may do, as for users (e.g. mcp-server-weather). Press Enter after each."
+              value={groups}
+              onChange={setGroups}
+              error={field === 'groups' ? create.error?.message : undefined}
+            />
+            {create.isError && field !== 'name' && field !== 'groups' ? (
+              <Alert color="red" role="alert">
+                {errorMessage(create.error)}
+              </Alert>
+            ) : null}
+            <Group justify="flex-end">
+              <Button variant="default" onClick={close}>
+                Cancel
+              </Button>
+              <Button type="submit" loading={create.isPending} disabled={!name.trim()}>
+                Create account
+              </Button>
+            </Group>
+          </Stack>
+        </form>
+      )}
+    </Modal>
+  );
+}
+
+type Pending = { kind: 'rotate' | 'revoke' | 'delete'; account: ServiceAccount } | undefined;
+
+const confirmText = {
+  rotate: {
+    title: 'Rotate the client secret of',
+    label: 'Rotate secret',
+    body: 'The current secret stops working at once: update every place that uses it. Tokens already issued stay valid until they expire.',
+  },
+  revoke: {
+    title: 'Revoke every token of',
+    label: 'Revoke tokens',
+    body: 'Every token issued to the account so far stops working, on every replica within the token cache time. The account may get new ones.',
+  },
+  delete: {
+    title: 'Delete',
+    label: 'Delete account',
+    body: 'Its secret and tokens stop working, on every replica within the token cache time. This cannot be undone.',
+  },
+};
+
+/** Service accounts for the client-credentials grant (administrators). */
+export function ServiceAccounts() {
+  const accounts = useServiceAccounts();
+  const update = useUpdateServiceAccount();
+  const rotate = useRotateSecret();
+  const revoke = useRevokeServiceAccountTokens();
+  const remove = useDeleteServiceAccount();
+  const [creating, setCreating] = useState(false);
+  const [pending, setPending] = useState<Pending>();
+  const [rotated, setRotated] = useState<ServiceAccountCredentials>();
+
+  const action = pending ? { rotate, revoke, delete: remove }[pending.kind] : undefined;
+  function confirm() {
+    if (!pending) return;
+    const { kind, account } = pending;
+    const done = () => setPending(undefined);
+    if (kind === 'rotate') rotate.mutate(account.id, { onSuccess: (c) => (done(), setRotated(c)) });
+    if (kind === 'revoke')
+      revoke.mutate(account.id, {
+        onSuccess: () => (done(), notifications.show({ color: 'green', message: `Every token of ${account.name} was revoked.` })),
+      });
+    if (kind === 'delete') remove.mutate(account.id, { onSuccess: done });
+  }
+
+  return (
+    <Stack>
+      <Group justify="space-between">
+        <Text size="sm" c="dimmed">
+          Accounts for machines: they get tokens at /oauth2/token with a client id and secret. Their groups decide what
+          they may do.
+        </Text>
+        <Button onClick={() => setCreating(true)}>Create service account</Button>
+      </Group>
+      {accounts.isPending ? (
+        <Group role="status" gap="xs">
+          <Loader size="xs" />
+          <Text size="sm">Loading service accounts…</Text>
+        </Group>
+      ) : accounts.isError ? (
+        <Alert color="red" role="alert" title="Could not load the service accounts">
+          {errorMessage(accounts.error)}
+        </Alert>
+      ) : accounts.data.length === 0 ? (
+        <Text className="empty">No service accounts yet.</Text>
+      ) : (
+        <div className="table-scroll">
+          <Table striped verticalSpacing="sm" aria-label="Service accounts">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Name</Table.Th>
+                <Table.Th>Client id</Table.Th>
+                <Table.Th>Groups</Table.Th>
+                <Table.Th>Status</Table.Th>
+                <Table.Th>Last used</Table.Th>
+                <Table.Th>
+                  <span className="visually-hidden">Actions</span>
+                </Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {accounts.data.map((a) => (
+                <Table.Tr key={a.id} data-account={a.name}>
+                  <Table.Td>
+                    <Text fw={500} size="sm">
+                      {a.name}
+                    </Text>
+                    {a.description ? (
+                      <Text size="xs" c="dimmed">
+                        {a.description}
+                      </Text>
+                    ) : null}
+                  </Table.Td>
+                  <Table.Td>
+                    <Code>{a.client_id}</Code>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {a.groups.length
+                        ? a.groups.map((g) => (
+                            <Badge key={g} variant="default" radius="sm" size="sm" tt="none">
+                              {g}
+                            </Badge>
+                          ))
+                        : '—'}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td>
+                    <StatusBadge status={accountStatus(a)} />
+                  </Table.Td>
+                  <Table.Td className="nowrap">{a.last_used_at ? shortDate(a.last_used_at) : 'never'}</Table.Td>
+                  <Table.Td>
+                    <Menu position="bottom-end" withinPortal>
+                      <Menu.Target>
+                        <Button size="xs" variant="default" aria-label={`Actions for ${a.name}`}>
+                          Actions
+                        </Button>
+                      </Menu.Target>
+                      <Menu.Dropdown>
+                        <Menu.Item
+                          onClick={() =>
+                            update.mutate(
+                              { id: a.id, changes: { disabled: !a.disabled } },
+                              {
+                                onError: (e) =>
+                                  notifications.show({ color: 'red', title: `Could not change ${a.name}`, message: errorMessage(e) }),
+                              },
+                            )
+                          }
+                        >
+                          {a.disabled ? 'Enable' : 'Disable'}
+                        </Menu.Item>
+                        <Menu.Item onClick={() => setPending({ kind: 'rotate', account: a })}>Rotate secret…</Menu.Item>
+                        <Menu.Item onClick={() => setPending({ kind: 'revoke', account: a })}>Revoke tokens…</Menu.Item>
+                        <Menu.Divider />
+                        <Menu.Item color="red" onClick={() => setPending({ kind: 'delete', account: a })}>
+                          Delete…
+                        </Menu.Item>
+                      </Menu.Dropdown>
+                    </Menu>
+                  </Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </div>
+      )}
+      <CreateAccountDialog opened={creating} onClose={() => setCreating(false)} />
+      <ConfirmDialog
+        opened={pending !== undefined}
+        title={pending ? `${confirmText[pending.kind].title} ${pending.account.name}?` : ''}
+        confirmLabel={pending ? confirmText[pending.kind].label : ''}
+        pending={action?.isPending}
+        error={action?.isError ? errorMessage(action.error) : undefined}
+        onClose={() => {
+          action?.reset();
+          setPending(undefined);
+        }}
+        onConfirm={confirm}
+      >
+        {pending ? confirmText[pending.kind].body : null}
+      </ConfirmDialog>
+      <Modal opened={rotated !== undefined} onClose={() => setRotated(undefined)} title="The new client secret" size="lg">
+        {rotated ? (
+          <Stack>
+            <Credentials credentials={rotated} />
+            <Group justify="flex-end">
+              <Button onClick={() => setRotated(undefined)}>Done</Button>
+            </Group>
+          </Stack>
+        ) : null}
+      </Modal>
+    </Stack>
+  );
+}
