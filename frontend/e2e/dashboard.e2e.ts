@@ -153,6 +153,80 @@ describe('the dashboard through the browser', () => {
     expect(await stillSameDocument()).toBe(true);
   });
 
+  it('creates a scope and maps a group to it, then shows what the group may do', async () => {
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Access' }).click();
+    await page.getByRole('table', { name: 'Scopes' }).waitFor();
+    await expectAccessible('the scopes');
+    await screenshot(page, 'access-scopes');
+
+    await page.getByRole('button', { name: 'New scope' }).click();
+    const editor = page.getByRole('dialog', { name: 'New scope' });
+    await editor.getByRole('textbox', { name: /^Name/ }).fill('e2e-clock-users');
+    await editor.getByLabel('Rule 1 server').fill(path);
+    await editor.getByRole('checkbox', { name: 'health check' }).check();
+    await expectAccessible('the scope editor');
+    await screenshot(page, 'access-editor');
+    await editor.getByRole('button', { name: 'Save scope' }).click();
+    await editor.waitFor({ state: 'hidden' });
+    await page.locator('tr[data-scope="e2e-clock-users"]').waitFor();
+
+    await page.getByRole('tab', { name: 'Group mappings' }).click();
+    await page.getByRole('button', { name: 'Map a group' }).click();
+    const mapping = page.getByRole('dialog', { name: 'Map a group to scopes' });
+    await mapping.getByRole('textbox', { name: /^Group/ }).fill('e2e-team');
+    const scopes = mapping.getByLabel(/^Scopes/);
+    await scopes.fill('e2e-clock');
+    await scopes.press('ArrowDown');
+    await scopes.press('Enter');
+    await scopes.press('Tab');
+    await mapping.getByText('e2e-clock-users').waitFor();
+    await mapping.getByRole('button', { name: 'Save mapping' }).click();
+    await mapping.waitFor({ state: 'hidden' });
+    await page.locator('tr[data-mapping="e2e-team"]').getByText('e2e-clock-users').waitFor();
+
+    await page.getByRole('tab', { name: 'Who can do what' }).click();
+    await page.getByText('Group', { exact: true }).click();
+    await page.getByLabel('Group name').first().fill('e2e-team');
+    await page.getByRole('button', { name: 'Show access' }).click();
+    const row = page.locator(`[data-effective="group:e2e-team"] tr[data-server="${path}"]`);
+    await row.getByText('health check').waitFor();
+    expect(await page.locator('[data-effective="group:e2e-team"] tr[data-server]').count()).toBe(1);
+    await expectAccessible('the effective permissions');
+    await screenshot(page, 'access-effective');
+  });
+
+  it('shows the users, tokens and audit pages', async () => {
+    const nav = page.getByRole('navigation', { name: 'Main' });
+    await nav.getByRole('link', { name: 'Users' }).click();
+    await page.getByRole('table', { name: 'Users' }).locator(`tr[data-user="${reader}"]`).waitFor();
+    await expectAccessible('the users page');
+    await screenshot(page, 'users');
+
+    await nav.getByRole('link', { name: 'Tokens' }).click();
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const create = page.getByRole('dialog', { name: 'Create a personal access token' });
+    await create.getByRole('textbox', { name: /^Name/ }).fill('e2e laptop');
+    await create.getByRole('button', { name: 'Create token' }).click();
+    const reveal = page.getByRole('dialog', { name: 'Your new token' });
+    const token = (await reveal.locator('[data-secret]').textContent()) ?? '';
+    expect(token).toMatch(/^mcpgw_pat_/);
+    await screenshot(page, 'token-created');
+    await reveal.getByRole('button', { name: 'Done' }).click();
+    await page.locator('tr[data-token="e2e laptop"]').waitFor();
+    // The token works against the API, as its owner.
+    const status = await page.evaluate(
+      async (t) => (await fetch('/api/servers', { headers: { Authorization: `Bearer ${t}` }, credentials: 'omit' })).status,
+      token,
+    );
+    expect(status).toBe(200);
+    await expectAccessible('the tokens page');
+
+    await nav.getByRole('link', { name: 'Audit log' }).click();
+    await page.getByRole('table', { name: 'Audit events' }).locator('tr[data-action="scope.put"]').first().waitFor();
+    await expectAccessible('the audit log');
+    await screenshot(page, 'audit');
+  });
+
   it('filters from the URL and shows a table', async () => {
     await page.goto(url(`/?q=${encodeURIComponent('edited in the browser')}`));
     await card(path).waitFor();

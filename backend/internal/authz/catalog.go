@@ -97,6 +97,50 @@ func (c *Catalog) ScopeNames(groups []string) []string {
 	return slices.Compact(names)
 }
 
+// Why a group yields a scope, in ScopeSource.Source.
+const (
+	// SourceMapping is an explicit group → scopes mapping.
+	SourceMapping = "mapping"
+	// SourceConvention is a group-name convention, or the built-in rule
+	// that domain.AdminGroup is registry admin.
+	SourceConvention = "convention"
+)
+
+// ScopeSource is one reason a principal holds a scope: the group that
+// yields it, and how.
+type ScopeSource struct {
+	Scope  string
+	Group  string
+	Source string // SourceMapping or SourceConvention
+}
+
+// Sources explains ScopeNames: every scope each of groups yields, and why,
+// in the order of groups, mappings before conventions, without repeats.
+func (c *Catalog) Sources(groups []string) []ScopeSource {
+	out := []ScopeSource{}
+	add := func(group, source string, names ...string) {
+		for _, n := range names {
+			if s := (ScopeSource{Scope: n, Group: group, Source: source}); !slices.Contains(out, s) {
+				out = append(out, s)
+			}
+		}
+	}
+	for _, g := range groups {
+		add(g, SourceMapping, c.mappings[g]...)
+		if c.conventions {
+			add(g, SourceConvention, ConventionScopes(g)...)
+		}
+		if g == domain.AdminGroup {
+			add(g, SourceConvention, ScopeRegistryAdmin)
+		}
+	}
+	return out
+}
+
+// ScopePolicy returns the compiled policy of the scope name alone, so that
+// callers can tell which of a principal's scopes grant what.
+func (c *Catalog) ScopePolicy(name string) *Policy { return c.policyFor([]string{name}) }
+
 // Scope returns a defined scope or, failing that, a built-in one.
 func (c *Catalog) Scope(name string) (domain.Scope, bool) {
 	if s, ok := c.scopes[name]; ok {

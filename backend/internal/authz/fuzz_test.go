@@ -234,7 +234,8 @@ func (r ref) everywhere(perm Set) bool {
 
 // FuzzPolicy compiles random rules and compares every answer with the
 // naive reference evaluator: in particular the compiled policy must never
-// allow what no rule grants.
+// allow what no rule grants, and Access must list exactly what CheckCall
+// allows.
 func FuzzPolicy(f *testing.F) {
 	f.Add([]byte{})
 	f.Add([]byte{1, 1, 1, 1, 2, 3, 2, 4, 4, 0, 0})
@@ -268,6 +269,7 @@ func FuzzPolicy(f *testing.F) {
 					same(fmt.Sprintf("Check(%+v, %q)", srv, pm), p.Check(srv, pm), want.check(srv, pm))
 				}
 				same(fmt.Sprintf("CheckCall(%+v, %q, %q)", srv, qMethod, qTool), p.CheckCall(srv, qMethod, qTool), want.checkCall(srv, qMethod, qTool))
+				checkAccess(t, p, srv, scopes)
 			}
 		}
 		queries := []Decision{p.Check(query, qPerm)}

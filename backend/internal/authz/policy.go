@@ -256,6 +256,72 @@ func (p *Policy) CheckCall(srv Server, method, tool string) Decision {
 	return Decision{Allowed: true, kind: allowedGranted}
 }
 
+// Access is everything a policy grants on one server, as the dashboard
+// shows it: the permissions, and which methods and tools execute reaches.
+// Lists are sorted; a list a wildcard made redundant is nil.
+type Access struct {
+	// Permissions are the effective permissions, with implied read.
+	Permissions Set
+	// AllMethods is set when CheckCall allows every method.
+	AllMethods bool
+	// Methods are the methods CheckCall allows when not AllMethods,
+	// protocol housekeeping included; nil without execute.
+	Methods []string
+	// AllTools is set when tools/call may name any tool.
+	AllTools bool
+	// Tools are the tools tools/call may name when not AllTools; nil
+	// without execute, empty when execute does not reach tools/call.
+	Tools []string
+}
+
+// housekeepingMethods are the methods IsHousekeeping accepts, for Access
+// to list.
+var housekeepingMethods = []string{"initialize", "notifications/cancelled", "notifications/initialized", "ping"}
+
+// Access enumerates what the policy grants on srv, read from the same
+// merged grants Check and CheckCall decide with, so that what the
+// dashboard shows is what the proxy enforces. It allocates; it is for
+// administration, not for the request path.
+func (p *Policy) Access(srv Server) Access {
+	if p == nil {
+		return Access{}
+	}
+	if p.admin {
+		return Access{Permissions: All, AllMethods: true, AllTools: true}
+	}
+	a := Access{Permissions: p.Permissions(srv)}
+	byPath, byName, wild := p.lookup(srv)
+	var methods, tools []string
+	execute := false
+	for _, g := range []*grant{byPath, byName, wild} {
+		if !g.execute() {
+			continue
+		}
+		execute = true
+		a.AllMethods = a.AllMethods || g.allMethods
+		a.AllTools = a.AllTools || g.callAllTools
+		for m := range g.methods {
+			methods = append(methods, m)
+		}
+		for t := range g.callTools {
+			tools = append(tools, t)
+		}
+	}
+	if !execute {
+		return a
+	}
+	if !a.AllMethods {
+		methods = append(methods, housekeepingMethods...)
+		slices.Sort(methods)
+		a.Methods = slices.Compact(methods)
+	}
+	if !a.AllTools {
+		slices.Sort(tools)
+		a.Tools = append([]string{}, slices.Compact(tools)...)
+	}
+	return a
+}
+
 // Anywhere reports whether some server (one rule key, together with the
 // wildcard rules) is granted every permission in perm, e.g. to show
 // dashboard controls at all. For "any of", call it once per permission.

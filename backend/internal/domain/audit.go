@@ -30,6 +30,10 @@ const (
 	ActionGroupCreate  = "group.create"
 	ActionGroupUpdate  = "group.update"
 	ActionGroupDelete  = "group.delete"
+	// ActionSessionRevoke is one browser session ended by its user or an
+	// administrator; ActionSessionRevokeAll is all of a user's.
+	ActionSessionRevoke    = "session.revoke"
+	ActionSessionRevokeAll = "session.revoke_all"
 )
 
 // AuditEvent is one entry of the audit trail.

@@ -107,6 +107,17 @@ type Health struct {
 	LastHealthyAt *time.Time
 }
 
+// HealthCheck is one stored health check in a server's history.
+type HealthCheck struct {
+	CheckedAt time.Time
+	Status    string
+	Error     string
+	LatencyMS *int
+	// ToolCount is the server's tool count once the result was stored: the
+	// tools found when healthy, otherwise the count the server kept.
+	ToolCount int
+}
+
 // Tool is one tool a server offers.
 type Tool struct {
 	ServerID            string

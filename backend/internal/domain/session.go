@@ -25,13 +25,30 @@ const (
 // cookie value; it is known only when the session is created and never
 // stored in the clear.
 type Session struct {
-	ID         string
+	ID string
+	// Handle names the session in APIs that list and end sessions. It is
+	// derived from the ID one way, so showing it never lets anyone act as
+	// the session.
+	Handle     string
 	UserID     int64
 	Username   string
 	AuthMethod string
 	Provider   string // the identity provider, for AuthMethodOIDC
 	Groups     []string
 	CSRFToken  string
+	CreatedAt  time.Time
+	LastSeenAt time.Time
+	ExpiresAt  time.Time // the absolute end of the session's life
+	ClientIP   string
+	UserAgent  string
+}
+
+// SessionInfo is what may be shown about a session: never its ID or CSRF
+// token.
+type SessionInfo struct {
+	Handle     string
+	AuthMethod string
+	Provider   string // the identity provider, for AuthMethodOIDC
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	ExpiresAt  time.Time // the absolute end of the session's life

@@ -330,7 +330,12 @@ func (p *Poller) store(ctx context.Context, srv *domain.Server, res Result) erro
 		if err != nil {
 			return err
 		}
-		ok, err := (postgres.Servers{}).RecordHealth(ctx, tx, postgres.CheckedServer{ID: srv.ID, UpstreamURL: srv.UpstreamURL, Transport: srv.Transport}, h)
+		// Failed checks keep the tools; a healthy one's become the list.
+		tools := cur.ToolCount
+		if res.Status == domain.HealthHealthy {
+			tools = distinctTools(res.Tools)
+		}
+		ok, err := (postgres.Servers{}).RecordHealth(ctx, tx, postgres.CheckedServer{ID: srv.ID, UpstreamURL: srv.UpstreamURL, Transport: srv.Transport}, h, tools)
 		if err != nil || !ok {
 			return err
 		}
@@ -338,13 +343,12 @@ func (p *Poller) store(ctx context.Context, srv *domain.Server, res Result) erro
 		// The change describes the server as it is now (the locked row),
 		// not as the check began: a rename meanwhile must not send its
 		// state out under the old name, to whoever could see that one.
-		ch = Change{Server: cur, Health: h, ToolCount: cur.ToolCount, Previous: cur.Health.Status, PreviousToolCount: cur.ToolCount}
+		ch = Change{Server: cur, Health: h, ToolCount: tools, Previous: cur.Health.Status, PreviousToolCount: cur.ToolCount}
 		if h.LastHealthyAt = cur.Health.LastHealthyAt; res.Status == domain.HealthHealthy {
 			h.LastHealthyAt = &checked
 			if ch.Tools, err = (postgres.Tools{}).Sync(ctx, tx, srv.ID, res.Tools, checked); err != nil {
 				return err
 			}
-			ch.ToolCount = len(res.Tools)
 		}
 		ch.Health = h
 		return nil
@@ -370,4 +374,14 @@ func (p *Poller) store(ctx context.Context, srv *domain.Server, res Result) erro
 		p.log.Info("health: status changed", "server", srv.Path, "from", ch.Previous, "to", ch.Health.Status, "error", ch.Health.Error)
 	}
 	return nil
+}
+
+// distinctTools is how many tools Tools.Sync keeps of tools: a name listed
+// twice counts once.
+func distinctTools(tools []domain.Tool) int {
+	seen := make(map[string]struct{}, len(tools))
+	for _, t := range tools {
+		seen[t.Name] = struct{}{}
+	}
+	return len(seen)
 }

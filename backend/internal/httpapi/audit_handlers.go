@@ -68,9 +68,7 @@ func auditEventFrom(e *domain.AuditEvent) AuditEvent {
 //	@Param			limit		query	int		false	"Page size, 1-1000 (default 100)"
 //	@Param			cursor		query	string	false	"next_cursor of the previous page"
 //	@Param			format		query	string	false	"json (default), ndjson or csv"	Enums(json,ndjson,csv)
-//	@Produce		json
-//	@Produce		application/x-ndjson
-//	@Produce		text/csv
+//	@Produce		json,application/x-ndjson,text/csv
 //	@Success		200	{object}	AuditList
 //	@Failure		401	{object}	ErrorResponse	"Not signed in"
 //	@Failure		403	{object}	ErrorResponse	"Not a registry admin"

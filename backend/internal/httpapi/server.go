@@ -45,6 +45,11 @@ type UserService interface {
 	CreateGroup(ctx context.Context, actor *domain.Principal, name, description string) (*domain.Group, error)
 	UpdateGroup(ctx context.Context, actor *domain.Principal, name, description string) (*domain.Group, error)
 	DeleteGroup(ctx context.Context, actor *domain.Principal, name string) error
+	// ListSessions returns a user's live browser sessions, most recently
+	// used first; RevokeSession and RevokeSessions end one or all of them.
+	ListSessions(ctx context.Context, userID int64) ([]domain.SessionInfo, error)
+	RevokeSession(ctx context.Context, actor *domain.Principal, userID int64, handle string) error
+	RevokeSessions(ctx context.Context, actor *domain.Principal, userID int64) (int, error)
 }
 
 // RegistryService is the catalog of servers, scopes and mappings, the
@@ -63,6 +68,7 @@ type RegistryService interface {
 	CanSee(p *domain.Principal, path, displayName string) bool
 	VisibleIDs(p *domain.Principal) ([]string, int64)
 	ListTools(ctx context.Context, p *domain.Principal, id string) ([]domain.Tool, error)
+	HealthHistory(ctx context.Context, p *domain.Principal, id string, limit int) ([]domain.HealthCheck, error)
 	ListScopes(ctx context.Context, p *domain.Principal) ([]domain.Scope, error)
 	GetScope(ctx context.Context, p *domain.Principal, name string) (domain.Scope, error)
 	PutScope(ctx context.Context, p *domain.Principal, sc domain.Scope) (domain.Scope, bool, error)
@@ -73,6 +79,7 @@ type RegistryService interface {
 	DeleteMapping(ctx context.Context, p *domain.Principal, group string) error
 	Import(ctx context.Context, p *domain.Principal, f *scopesyml.File, replace bool) (*registry.ImportResult, error)
 	Export(ctx context.Context, p *domain.Principal) (*scopesyml.File, error)
+	EffectiveAccess(ctx context.Context, p *domain.Principal, q registry.AccessQuery) (*registry.EffectiveAccess, error)
 	ListAudit(ctx context.Context, p *domain.Principal, q registry.AuditQuery) (*registry.AuditPage, error)
 }
 
@@ -196,6 +203,9 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		api.POST("/auth/logout", s.requireAuth, s.requireCSRF, s.logout)
 		api.GET("/auth/me", s.requireAuth, s.me)
 		api.GET("/auth/providers", s.listProviders)
+		// The caller's own browser sessions.
+		api.GET("/auth/sessions", s.requireAuth, s.listMySessions)
+		api.DELETE("/auth/sessions/:session", s.requireAuth, s.requireCSRF, s.revokeMySession)
 
 		// The registry: authenticated → CSRF-checked; each operation then
 		// asks the evaluator about the server it touches, so lists show
@@ -210,9 +220,11 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		reg.POST("/servers/:id/toggle", s.toggleServer)
 		reg.POST("/servers/:id/refresh", s.refreshServer)
 		reg.GET("/servers/:id/tools", s.listTools)
+		reg.GET("/servers/:id/health", s.serverHealth)
 		reg.GET("/health/events", s.healthEvents)
-		// Scopes, mappings and the audit trail check for registry admin in
-		// the service, which audits refusals. Names may contain slashes.
+		// Scopes, mappings, effective access and the audit trail check for
+		// registry admin in the service, which audits refusals. Names may
+		// contain slashes.
 		reg.GET("/scopes", s.listScopes)
 		reg.GET("/scopes/*name", s.getScope)
 		reg.PUT("/scopes/*name", s.putScope)
@@ -223,6 +235,7 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		reg.GET("/mappings/*group", s.getMapping)
 		reg.PUT("/mappings/*group", s.putMapping)
 		reg.DELETE("/mappings/*group", s.deleteMapping)
+		reg.GET("/access/effective", s.effectiveAccess)
 		reg.GET("/audit", s.listAudit)
 
 		// Administration: authenticated → CSRF-checked → administrator.
@@ -232,6 +245,9 @@ func newRouter(d Deps) (*gin.Engine, error) {
 		admin.GET("/users/:id", s.getUser)
 		admin.PATCH("/users/:id", s.updateUser)
 		admin.DELETE("/users/:id", s.deleteUser)
+		admin.GET("/users/:id/sessions", s.listUserSessions)
+		admin.DELETE("/users/:id/sessions", s.revokeUserSessions)
+		admin.DELETE("/users/:id/sessions/:session", s.revokeUserSession)
 		admin.GET("/groups", s.listGroups)
 		admin.POST("/groups", s.createGroup)
 		admin.GET("/groups/*name", s.getGroup)

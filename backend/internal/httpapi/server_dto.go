@@ -198,3 +198,19 @@ type Tool struct {
 type ToolList struct {
 	Items []Tool `json:"items"`
 } //	@name	ToolList
+
+// HealthCheck is one stored health check of a server.
+type HealthCheck struct {
+	CheckedAt time.Time `json:"checked_at" format:"date-time"`
+	Status    string    `json:"status" enums:"unknown,healthy,unhealthy,auth-required,disabled" example:"healthy"`
+	// Why the check failed; absent when healthy.
+	Error     string `json:"error,omitempty" validate:"optional" example:"connection refused"`
+	LatencyMS *int   `json:"latency_ms,omitempty" validate:"optional" example:"42"`
+	// The server's tool count after the check: the tools found when healthy, otherwise the count it kept.
+	ToolCount int `json:"tool_count" example:"5"`
+} //	@name	HealthCheck
+
+// HealthHistory is a server's stored health checks, newest first.
+type HealthHistory struct {
+	Items []HealthCheck `json:"items"`
+} //	@name	HealthHistory

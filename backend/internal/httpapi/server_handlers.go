@@ -314,6 +314,45 @@ func (s *server) listTools(c *gin.Context) {
 	c.JSON(http.StatusOK, out)
 }
 
+// serverHealth godoc
+//
+//	@Summary		Get a server's health history
+//	@Description	The server's stored health checks, newest first: every poller check and refresh whose result was stored (a check made stale by an edit or a toggle is not). The newest 200 are kept.
+//	@ID				getServerHealth
+//	@Tags			servers
+//	@Security		BearerToken
+//	@Security		SessionCookie
+//	@Param			id		path	string	true	"Server id"	format(uuid)
+//	@Param			limit	query	int		false	"How many checks, 1-200 (default 50)"	minimum(1)	maximum(200)
+//	@Produce		json
+//	@Success		200	{object}	HealthHistory
+//	@Failure		400	{object}	ErrorResponse	"limit is not a number between 1 and 200"
+//	@Failure		401	{object}	ErrorResponse	"Not signed in"
+//	@Failure		404	{object}	ErrorResponse	"No such server, or not visible to the caller"
+//	@Router			/api/servers/{id}/health [get]
+func (s *server) serverHealth(c *gin.Context) {
+	limit := 0 // the service's default
+	if v, ok := c.GetQuery("limit"); ok {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			writeError(c, s.Log, registry.BadHealthHistoryLimit())
+			return
+		}
+		limit = n
+	}
+	checks, err := s.Catalog.HealthHistory(c.Request.Context(), principalOf(c), c.Param("id"), limit)
+	if err != nil {
+		writeError(c, s.Log, err)
+		return
+	}
+	out := HealthHistory{Items: make([]HealthCheck, 0, len(checks))}
+	for _, h := range checks {
+		out.Items = append(out.Items, HealthCheck{CheckedAt: h.CheckedAt, Status: h.Status, Error: h.Error,
+			LatencyMS: h.LatencyMS, ToolCount: h.ToolCount})
+	}
+	c.JSON(http.StatusOK, out)
+}
+
 // etag renders a server version as an entity tag.
 func etag(version int64) string { return `"` + strconv.FormatInt(version, 10) + `"` }
 

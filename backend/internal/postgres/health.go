@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 )
@@ -19,19 +20,72 @@ type CheckedServer struct {
 	Transport   string
 }
 
-// RecordHealth stores a check's result. It reports false, storing nothing,
-// when the result is stale (see CheckedServer) or the server is gone. The
-// server's version is not changed: health is not an edit.
-func (Servers) RecordHealth(ctx context.Context, q Querier, s CheckedServer, h domain.Health) (bool, error) {
-	tag, err := q.Exec(ctx, `
-		UPDATE servers SET health_status = $4, health_error = $5, latency_ms = $6, last_checked_at = $7,
-		       last_healthy_at = CASE WHEN $4 = 'healthy' THEN $7 ELSE last_healthy_at END
-		WHERE id = $1 AND upstream_url = $2 AND transport = $3 AND enabled`,
-		s.ID, s.UpstreamURL, s.Transport, h.Status, h.Error, h.LatencyMS, h.LastCheckedAt)
-	if err != nil {
+// HealthHistoryKept is how many stored checks a server's health history
+// keeps: RecordHealth prunes older ones as it appends.
+const HealthHistoryKept = 200
+
+// RecordHealth stores a check's result and appends it, with toolCount (the
+// server's tool count once the result is stored), to the server's health
+// history, pruned to the newest HealthHistoryKept checks, all in one round
+// trip. It reports false, storing nothing, when the result is stale (see
+// CheckedServer) or the server is gone. The server's version is not
+// changed: health is not an edit.
+func (Servers) RecordHealth(ctx context.Context, q Querier, s CheckedServer, h domain.Health, toolCount int) (bool, error) {
+	var stored bool
+	batch := &pgx.Batch{}
+	// The history row is inserted from the UPDATE's result, so a refused
+	// result appends nothing.
+	batch.Queue(`
+		WITH checked AS (
+			UPDATE servers SET health_status = $4, health_error = $5, latency_ms = $6, last_checked_at = $7,
+			       last_healthy_at = CASE WHEN $4 = 'healthy' THEN $7 ELSE last_healthy_at END
+			WHERE id = $1 AND upstream_url = $2 AND transport = $3 AND enabled
+			RETURNING id)
+		INSERT INTO server_health_checks (server_id, checked_at, status, error, latency_ms, tool_count)
+		SELECT id, coalesce($7, now()), $4, $5, $6, $8 FROM checked`,
+		s.ID, s.UpstreamURL, s.Transport, h.Status, h.Error, h.LatencyMS, h.LastCheckedAt, toolCount,
+	).Exec(func(tag pgconn.CommandTag) error {
+		stored = tag.RowsAffected() == 1
+		return nil
+	})
+	// A statement of its own (not part of the one above) so that it sees
+	// the new row. The cut, the newest check past the limit, comes from
+	// the index on (server_id, checked_at DESC) alone (an index-only scan
+	// of at most HealthHistoryKept+1 entries: no count, no heap visits on
+	// vacuumed pages); the delete then visits only the rows it removes,
+	// usually one. Checks tied with the cut at the same instant go too:
+	// the history may keep one fewer, never one more.
+	batch.Queue(`
+		DELETE FROM server_health_checks WHERE server_id = $1 AND checked_at <= (
+			SELECT checked_at FROM server_health_checks WHERE server_id = $1
+			ORDER BY checked_at DESC OFFSET $2 LIMIT 1)`,
+		s.ID, HealthHistoryKept)
+	if err := q.SendBatch(ctx, batch).Close(); err != nil {
 		return false, err
 	}
-	return tag.RowsAffected() == 1, nil
+	return stored, nil
+}
+
+// HealthChecks reads servers' health histories, which
+// Servers.RecordHealth writes.
+type HealthChecks struct{}
+
+// List returns the newest limit checks of the server with serverID, newest
+// first (none for an unknown server).
+func (HealthChecks) List(ctx context.Context, q Querier, serverID string, limit int) ([]domain.HealthCheck, error) {
+	rows, err := q.Query(ctx, `SELECT checked_at, status, error, latency_ms, tool_count
+		FROM server_health_checks WHERE server_id = $1
+		ORDER BY checked_at DESC, id DESC LIMIT $2`, serverID, limit)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (domain.HealthCheck, error) { return scanHealthCheck(row) })
+}
+
+func scanHealthCheck(row pgx.Row) (domain.HealthCheck, error) {
+	var c domain.HealthCheck
+	err := row.Scan(&c.CheckedAt, &c.Status, &c.Error, &c.LatencyMS, &c.ToolCount)
+	return c, err
 }
 
 // ToolChanges is what a tools sync did, by tool name.

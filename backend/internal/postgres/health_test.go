@@ -33,11 +33,11 @@ func TestRecordHealth(t *testing.T) {
 	checked := postgres.CheckedServer{ID: s.ID, UpstreamURL: s.UpstreamURL, Transport: s.Transport}
 	t1 := time.Now().UTC().Truncate(time.Millisecond)
 	lat := 12
-	if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthHealthy, LatencyMS: &lat, LastCheckedAt: &t1}); !ok || err != nil {
+	if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthHealthy, LatencyMS: &lat, LastCheckedAt: &t1}, 2); !ok || err != nil {
 		t.Fatalf("record healthy: %v %v", ok, err)
 	}
 	t2 := t1.Add(time.Minute)
-	if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthUnhealthy, Error: "connection refused", LastCheckedAt: &t2}); !ok || err != nil {
+	if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthUnhealthy, Error: "connection refused", LastCheckedAt: &t2}, 2); !ok || err != nil {
 		t.Fatalf("record unhealthy: %v %v", ok, err)
 	}
 	got, _, err := (postgres.Servers{}).Get(ctx, db.Pool, s.ID)
@@ -54,9 +54,130 @@ func TestRecordHealth(t *testing.T) {
 		"other transport": {ID: s.ID, UpstreamURL: s.UpstreamURL, Transport: domain.TransportSSE},
 		"gone":            {ID: "00000000-0000-0000-0000-000000000000", UpstreamURL: s.UpstreamURL, Transport: s.Transport},
 	} {
-		if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, stale, domain.Health{Status: domain.HealthHealthy, LastCheckedAt: &t2}); ok || err != nil {
+		if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, stale, domain.Health{Status: domain.HealthHealthy, LastCheckedAt: &t2}, 0); ok || err != nil {
 			t.Errorf("%s: stored (%v, %v)", name, ok, err)
 		}
+	}
+}
+
+// TestHealthHistory: every stored result appends a check to the server's
+// history (newest first), a refused one appends nothing, and a server
+// whose upstream changed starts no other server's history.
+func TestHealthHistory(t *testing.T) {
+	t.Parallel()
+	db := testutil.DB(t)
+	ctx := context.Background()
+	s := newServer(t, db)
+	checked := postgres.CheckedServer{ID: s.ID, UpstreamURL: s.UpstreamURL, Transport: s.Transport}
+	history := func(limit int) []domain.HealthCheck {
+		t.Helper()
+		h, err := (postgres.HealthChecks{}).List(ctx, db.Pool, s.ID, limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return h
+	}
+	if h := history(10); len(h) != 0 {
+		t.Fatalf("history before any check: %+v", h)
+	}
+	t1 := time.Now().UTC().Truncate(time.Microsecond)
+	t2 := t1.Add(time.Minute)
+	lat := 7
+	if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthHealthy, LatencyMS: &lat, LastCheckedAt: &t1}, 3); !ok || err != nil {
+		t.Fatalf("record healthy: %v %v", ok, err)
+	}
+	if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthUnhealthy, Error: "connection refused", LastCheckedAt: &t2}, 3); !ok || err != nil {
+		t.Fatalf("record unhealthy: %v %v", ok, err)
+	}
+	// Stale: the server's upstream is not the one checked, or it is gone.
+	for _, stale := range []postgres.CheckedServer{
+		{ID: s.ID, UpstreamURL: "http://10.0.0.6/mcp", Transport: s.Transport},
+		{ID: "00000000-0000-0000-0000-000000000000", UpstreamURL: s.UpstreamURL, Transport: s.Transport},
+	} {
+		t3 := t2.Add(time.Minute)
+		if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, stale, domain.Health{Status: domain.HealthHealthy, LastCheckedAt: &t3}, 9); ok || err != nil {
+			t.Fatalf("stale result stored: %v %v", ok, err)
+		}
+	}
+	h := history(10)
+	if len(h) != 2 {
+		t.Fatalf("history: %+v", h)
+	}
+	if c := h[0]; c.Status != domain.HealthUnhealthy || c.Error != "connection refused" || c.LatencyMS != nil || !c.CheckedAt.Equal(t2) || c.ToolCount != 3 {
+		t.Errorf("newest check: %+v", c)
+	}
+	if c := h[1]; c.Status != domain.HealthHealthy || c.Error != "" || c.LatencyMS == nil || *c.LatencyMS != 7 || !c.CheckedAt.Equal(t1) || c.ToolCount != 3 {
+		t.Errorf("oldest check: %+v", c)
+	}
+	if h := history(1); len(h) != 1 || !h[0].CheckedAt.Equal(t2) {
+		t.Errorf("history limited to 1: %+v", h)
+	}
+	var rows int
+	if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM server_health_checks`).Scan(&rows); err != nil || rows != 2 {
+		t.Fatalf("%d history rows in all (%v), want 2", rows, err)
+	}
+}
+
+// TestHealthHistoryPruning: a server keeps its newest HealthHistoryKept
+// checks (by check time, also when a late result is older than the rest),
+// other servers' histories are left alone, and deleting a server deletes
+// its history.
+func TestHealthHistoryPruning(t *testing.T) {
+	t.Parallel()
+	db := testutil.DB(t)
+	ctx := context.Background()
+	s := newServer(t, db)
+	other := &domain.Server{ID: "7a2d0b63-4b88-4d5f-8c9f-4f1b3c2d5e6f", Path: "other", DisplayName: "Other", UpstreamURL: "http://10.0.0.7:8000/mcp",
+		Transport: domain.TransportStreamableHTTP, Enabled: true, Tags: []string{}}
+	if err := (postgres.Servers{}).Create(ctx, db.Pool, other, &postgres.SealedEgress{Type: domain.EgressNone}); err != nil {
+		t.Fatal(err)
+	}
+	record := func(srv *domain.Server, at time.Time, tools int) {
+		t.Helper()
+		checked := postgres.CheckedServer{ID: srv.ID, UpstreamURL: srv.UpstreamURL, Transport: srv.Transport}
+		if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthHealthy, LastCheckedAt: &at}, tools); !ok || err != nil {
+			t.Fatalf("record: %v %v", ok, err)
+		}
+	}
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	record(other, t0, 1)
+	const extra = 5
+	for i := range postgres.HealthHistoryKept + extra {
+		record(s, t0.Add(time.Duration(i)*time.Second), i) // tool_count tells the checks apart
+	}
+	// A late result older than every kept check is the one to go.
+	record(s, t0.Add(-time.Hour), -1)
+	count := func(id string) int {
+		t.Helper()
+		var n int
+		if err := db.Pool.QueryRow(ctx, `SELECT count(*) FROM server_health_checks WHERE server_id = $1`, id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(s.ID); n != postgres.HealthHistoryKept {
+		t.Fatalf("%d checks kept, want %d", n, postgres.HealthHistoryKept)
+	}
+	h, err := (postgres.HealthChecks{}).List(ctx, db.Pool, s.ID, postgres.HealthHistoryKept+10)
+	if err != nil || len(h) != postgres.HealthHistoryKept {
+		t.Fatalf("history: %d checks, %v", len(h), err)
+	}
+	for i, c := range h {
+		if want := postgres.HealthHistoryKept + extra - 1 - i; c.ToolCount != want {
+			t.Fatalf("check %d of the history is check #%d, want #%d", i, c.ToolCount, want)
+		}
+	}
+	if n := count(other.ID); n != 1 {
+		t.Fatalf("the other server's history has %d checks, want 1", n)
+	}
+	if err := (postgres.Servers{}).Delete(ctx, db.Pool, s.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(s.ID); n != 0 {
+		t.Fatalf("%d checks left of a deleted server", n)
+	}
+	if n := count(other.ID); n != 1 {
+		t.Fatalf("deleting a server took %d of another's checks", 1-n)
 	}
 }
 

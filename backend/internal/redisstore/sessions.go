@@ -1,11 +1,15 @@
 package redisstore
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -15,7 +19,8 @@ import (
 
 // Sessions stores browser sessions. Each session is a hash under a key
 // derived from its id; a set per user lists that user's session keys so all
-// of them can be ended at once. The layout assumes one Redis (standalone or
+// of them can be listed or ended at once. The HMAC part of a session's key
+// is its public handle. The layout assumes one Redis (standalone or
 // Sentinel), not Redis Cluster: a user's index and sessions live in
 // different hash slots.
 type Sessions struct {
@@ -29,19 +34,42 @@ func NewSessions(rdb redis.UniversalClient, prefix string, secret []byte) *Sessi
 	return &Sessions{rdb: rdb, k: keyer{prefix: prefix, secret: secret}}
 }
 
-func (s *Sessions) key(id string) string { return s.k.hashed("session", id) }
+func (s *Sessions) key(id string) string { return s.k.hashed(sessionKind, id) }
+
 func (s *Sessions) userKey(userID int64) string {
 	return s.k.prefix + "user-sessions:" + strconv.FormatInt(userID, 10)
 }
 
+// sessionKind names session keys: prefix + "session:" + HMAC(id).
+const sessionKind = "session"
+
+// handleOf returns the public handle of the session stored under key: the
+// key's HMAC part. It names the session, and cannot be turned back into the
+// id the cookie carries.
+func (s *Sessions) handleOf(key string) (string, bool) {
+	return strings.CutPrefix(key, s.k.prefix+sessionKind+":")
+}
+
+// keyOf returns the key of the session with handle; a string that no
+// handle can be is refused, so it never names another kind of key.
+func (s *Sessions) keyOf(handle string) (string, bool) {
+	if len(handle) != 2*sha256.Size || strings.IndexFunc(handle, notLowerHex) >= 0 {
+		return "", false
+	}
+	return s.k.prefix + sessionKind + ":" + handle, true
+}
+
+func notLowerHex(r rune) bool { return (r < '0' || r > '9') && (r < 'a' || r > 'f') }
+
 // Create stores sess, which lives until idle time passes without use or its
-// ExpiresAt is reached, whichever comes first.
+// ExpiresAt is reached, whichever comes first, and sets its Handle.
 func (s *Sessions) Create(ctx context.Context, sess *domain.Session, idle time.Duration) error {
 	groups, err := json.Marshal(sess.Groups)
 	if err != nil {
 		return err
 	}
 	key := s.key(sess.ID)
+	sess.Handle, _ = s.handleOf(key)
 	// Lifetimes come from the session's own timestamps, not the wall clock,
 	// so an injected clock governs them consistently.
 	lifetime := sess.ExpiresAt.Sub(sess.CreatedAt)
@@ -104,7 +132,8 @@ return f
 // Touch returns the live session with id and marks it used at now. A missing,
 // idle or expired session is domain.ErrUnauthorized.
 func (s *Sessions) Touch(ctx context.Context, id string, now time.Time, idle time.Duration) (*domain.Session, error) {
-	res, err := touchScript.Run(ctx, s.rdb, []string{s.key(id)},
+	key := s.key(id)
+	res, err := touchScript.Run(ctx, s.rdb, []string{key},
 		now.UnixMilli(), idle.Milliseconds()).StringSlice()
 	if errors.Is(err, redis.Nil) {
 		return nil, domain.ErrUnauthorized
@@ -121,6 +150,7 @@ func (s *Sessions) Touch(ctx context.Context, id string, now time.Time, idle tim
 		return nil, fmt.Errorf("session: corrupt record: %w", err)
 	}
 	sess.LastSeenAt = now
+	sess.Handle, _ = s.handleOf(key)
 	return sess, nil
 }
 
@@ -181,4 +211,85 @@ func (s *Sessions) DeleteUser(ctx context.Context, userID int64) (int, error) {
 		return 0, domain.Unavailable("session store", err)
 	}
 	return n, nil
+}
+
+// ListUser returns the user's live sessions, most recently used first. It
+// reads every session in the user's index in one round trip and removes
+// from the index the entries whose session has ended.
+func (s *Sessions) ListUser(ctx context.Context, userID int64) ([]domain.SessionInfo, error) {
+	index := s.userKey(userID)
+	keys, err := s.rdb.SMembers(ctx, index).Result()
+	if err != nil {
+		return nil, domain.Unavailable("session store", err)
+	}
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	cmds := make([]*redis.MapStringStringCmd, len(keys))
+	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, k := range keys {
+			cmds[i] = p.HGetAll(ctx, k)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, domain.Unavailable("session store", err)
+	}
+	out := make([]domain.SessionInfo, 0, len(keys))
+	var ended []any
+	for i, cmd := range cmds {
+		handle, ok := s.handleOf(keys[i])
+		h := cmd.Val()
+		if !ok || len(h) == 0 {
+			ended = append(ended, keys[i])
+			continue
+		}
+		sess, err := decodeSession(h)
+		if err != nil {
+			return nil, fmt.Errorf("session: corrupt record: %w", err)
+		}
+		if sess.UserID != userID {
+			continue // not this user's: never list or prune it here
+		}
+		out = append(out, domain.SessionInfo{
+			Handle: handle, AuthMethod: sess.AuthMethod, Provider: sess.Provider,
+			CreatedAt: sess.CreatedAt, LastSeenAt: sess.LastSeenAt, ExpiresAt: sess.ExpiresAt,
+			ClientIP: sess.ClientIP, UserAgent: sess.UserAgent,
+		})
+	}
+	// An ended session's key never comes back (its id was random), so
+	// removing it cannot race with a new sign-in.
+	if len(ended) > 0 {
+		if err := s.rdb.SRem(ctx, index, ended...).Err(); err != nil {
+			return nil, domain.Unavailable("session store", err)
+		}
+	}
+	slices.SortFunc(out, func(a, b domain.SessionInfo) int {
+		return cmp.Or(b.LastSeenAt.Compare(a.LastSeenAt), cmp.Compare(a.Handle, b.Handle))
+	})
+	return out, nil
+}
+
+// deleteHandleScript ends a session only if the user's index lists it, so
+// nobody can end another user's session by its handle. It returns 1 when a
+// live session was ended.
+//
+// KEYS[1] the user's index; KEYS[2] the session key.
+var deleteHandleScript = redis.NewScript(`
+if redis.call('SREM', KEYS[1], KEYS[2]) == 0 then return 0 end
+return redis.call('DEL', KEYS[2])
+`)
+
+// DeleteHandle ends the user's session with handle and reports whether it
+// was live; a handle that names no live session of the user is false.
+func (s *Sessions) DeleteHandle(ctx context.Context, userID int64, handle string) (bool, error) {
+	key, ok := s.keyOf(handle)
+	if !ok {
+		return false, nil
+	}
+	n, err := deleteHandleScript.Run(ctx, s.rdb, []string{s.userKey(userID), key}).Int()
+	if err != nil {
+		return false, domain.Unavailable("session store", err)
+	}
+	return n == 1, nil
 }

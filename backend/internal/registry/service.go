@@ -52,6 +52,7 @@ type Service struct {
 	servers postgres.Servers
 	tools   postgres.Tools
 	scopes  postgres.Scopes
+	users   postgres.Users
 	snap    *Holder
 	box     *secretbox.Box
 	guard   netguard.Options

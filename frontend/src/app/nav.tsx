@@ -6,10 +6,11 @@ import type { Me } from '@/features/auth/api/me';
 
 type NavItem = { label: string; to: string; adminOnly?: boolean };
 
-// The pages to come (access, users) join as they are built.
 const items: NavItem[] = [
   { label: 'Servers', to: paths.home },
   { label: 'Tokens', to: paths.tokens },
+  { label: 'Access', to: paths.access, adminOnly: true },
+  { label: 'Users', to: paths.users, adminOnly: true },
   { label: 'Audit log', to: paths.audit, adminOnly: true },
 ];
 

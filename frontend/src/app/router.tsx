@@ -5,7 +5,7 @@ import { paths } from '@/config/paths';
 import { AppRoot } from './routes/app-root';
 import { LoginRoute } from './routes/login';
 import { NotFoundRoute } from './routes/not-found';
-import { AuditRoute } from './routes/admin';
+import { AccessRoute, AuditRoute, UsersRoute } from './routes/admin';
 import { TokensRoute } from './routes/tokens';
 import { EditServerRoute, NewServerRoute, ServerDetailRoute, ServersRedirect, ServersRoute } from './routes/servers';
 
@@ -22,6 +22,8 @@ export function AppRoutes() {
         <Route path="/servers/:id/edit" element={<EditServerRoute />} />
         <Route path={paths.tokens} element={<TokensRoute />} />
         <Route path={paths.audit} element={<AuditRoute />} />
+        <Route path={paths.users} element={<UsersRoute />} />
+        <Route path={paths.access} element={<AccessRoute />} />
         <Route path="*" element={<NotFoundRoute />} />
       </Route>
     </Routes>

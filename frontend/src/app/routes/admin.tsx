@@ -3,7 +3,9 @@ import { useOutletContext } from 'react-router';
 
 import { Alert } from '@/components/ui/alert';
 import type { Me } from '@/features/auth/api/me';
+import { AccessPage } from '@/features/access/components/access-page';
 import { AuditPage } from '@/features/audit/components/audit-page';
+import { UsersPage } from '@/features/users/components/users-page';
 
 /** Administrators' pages: others get a plain explanation, not a broken page. */
 function AdminOnly({ children }: { children: ReactNode }) {
@@ -28,4 +30,23 @@ export function AuditRoute() {
   );
 }
 
-export { AdminOnly };
+function CurrentUsers() {
+  const me = useOutletContext<Me>();
+  return <UsersPage currentUsername={me.username} />;
+}
+
+export function UsersRoute() {
+  return (
+    <AdminOnly>
+      <CurrentUsers />
+    </AdminOnly>
+  );
+}
+
+export function AccessRoute() {
+  return (
+    <AdminOnly>
+      <AccessPage />
+    </AdminOnly>
+  );
+}

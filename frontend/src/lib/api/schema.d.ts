@@ -44,6 +44,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/access/effective": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What a user or group may do
+         * @description Evaluates a user (by username, with their stored groups, as signing in would) or a bare group (which need not exist anywhere: identity providers report groups by name) with the same evaluator the proxy and the registry use, and lists every scope each group yields and every server the subject holds some permission on, with the methods and tools execute reaches there and the scopes that grant it. Give exactly one of user and group.
+         */
+        get: operations["getEffectiveAccess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/audit": {
         parameters: {
             query?: never;
@@ -139,6 +159,46 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List my sessions
+         * @description The caller's live browser sessions, most recently used first; current marks the one this request was made with.
+         */
+        get: operations["listMySessions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/auth/sessions/{session}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of my sessions
+         * @description Ends one of the caller's browser sessions at once, such as one left signed in elsewhere. Ending the current session signs this browser out.
+         */
+        delete: operations["revokeMySession"];
         options?: never;
         head?: never;
         patch?: never;
@@ -393,6 +453,26 @@ export interface paths {
          * @description Changes the fields present in the body; needs edit on the server (and register for a new path). With If-Match, the update applies only if the server is still at that version, otherwise 412. Egress token or header values left out are kept.
          */
         patch: operations["updateServer"];
+        trace?: never;
+    };
+    "/api/servers/{id}/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a server's health history
+         * @description The server's stored health checks, newest first: every poller check and refresh whose result was stored (a check made stale by an edit or a toggle is not). The newest 200 are kept.
+         */
+        get: operations["getServerHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/api/servers/{id}/refresh": {
@@ -696,6 +776,50 @@ export interface paths {
         patch: operations["updateUser"];
         trace?: never;
     };
+    "/api/users/{id}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a user's sessions
+         * @description The user's live browser sessions, most recently used first. Personal access tokens are listed under /api/tokens.
+         */
+        get: operations["listUserSessions"];
+        put?: never;
+        post?: never;
+        /**
+         * End all of a user's sessions
+         * @description Ends every browser session of the user at once, on every replica. Personal access tokens keep working; revoke them under /api/tokens.
+         */
+        delete: operations["revokeUserSessions"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/{id}/sessions/{session}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End one of a user's sessions
+         * @description Ends the session at once, on every replica: its cookie is refused from the next request on.
+         */
+        delete: operations["revokeUserSession"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/healthz": {
         parameters: {
             query?: never;
@@ -942,6 +1066,85 @@ export interface components {
              */
             token: string;
         };
+        EffectiveAccess: {
+            /**
+             * @description The subject's groups: a user's as stored (local membership, or as the identity provider last reported them); for a group, just that group.
+             * @example [
+             *       "developers",
+             *       "mcp-server-weather"
+             *     ]
+             */
+            groups: string[];
+            /** @description Holds the registry admin scope. */
+            is_admin: boolean;
+            /** @description Every scope each group yields, and why. */
+            scopes: components["schemas"]["EffectiveScope"][];
+            /** @description Every registered server the subject holds at least one permission on, by path. */
+            servers: components["schemas"]["EffectiveServer"][];
+            subject: components["schemas"]["EffectiveSubject"];
+        };
+        EffectiveScope: {
+            /** @example mcp-server-weather */
+            group: string;
+            /** @example mcp:server:weather:read */
+            name: string;
+            /**
+             * @description mapping: an explicit group mapping; convention: a group-name convention (mcp-admin, mcp-user, mcp-server-{name}...). A mapped scope that is not defined grants nothing.
+             * @example convention
+             * @enum {string}
+             */
+            source: "convention" | "mapping";
+        };
+        EffectiveServer: {
+            /** @example Weather */
+            display_name: string;
+            /**
+             * @description The subject's scopes whose rules grant something on this server, sorted.
+             * @example [
+             *       "mcp:server:weather:execute",
+             *       "mcp:server:weather:read"
+             *     ]
+             */
+            granted_by: string[];
+            /** Format: uuid */
+            id: string;
+            /**
+             * @description MCP methods execute reaches: ["*"] for all, else the list (protocol housekeeping such as initialize and ping included); empty without execute.
+             * @example [
+             *       "*"
+             *     ]
+             */
+            methods: string[];
+            /** @example weather */
+            path: string;
+            /**
+             * @description Effective permissions (toggle, edit, register and health_check imply read), in this order.
+             * @example [
+             *       "read",
+             *       "execute"
+             *     ]
+             */
+            permissions: ("read" | "execute" | "toggle" | "edit" | "register" | "health_check")[];
+            /**
+             * @description Tools tools/call may name: ["*"] for all, else the list; empty when no tool may be called.
+             * @example [
+             *       "*"
+             *     ]
+             */
+            tools: string[];
+        };
+        EffectiveSubject: {
+            /**
+             * @example user
+             * @enum {string}
+             */
+            kind: "user" | "group";
+            /**
+             * @description The username (as stored) or the group name.
+             * @example alice
+             */
+            name: string;
+        };
         EgressHeaderInput: {
             /** @example X-Api-Key */
             name: string;
@@ -1031,6 +1234,30 @@ export interface components {
              * @example ok
              */
             status: string;
+        };
+        HealthCheck: {
+            /** Format: date-time */
+            checked_at: string;
+            /**
+             * @description Why the check failed; absent when healthy.
+             * @example connection refused
+             */
+            error?: string;
+            /** @example 42 */
+            latency_ms?: number;
+            /**
+             * @example healthy
+             * @enum {string}
+             */
+            status: "unknown" | "healthy" | "unhealthy" | "auth-required" | "disabled";
+            /**
+             * @description The server's tool count after the check: the tools found when healthy, otherwise the count it kept.
+             * @example 5
+             */
+            tool_count: number;
+        };
+        HealthHistory: {
+            items: components["schemas"]["HealthCheck"][];
         };
         ImportResult: {
             mappings: number;
@@ -1178,6 +1405,10 @@ export interface components {
             /** @example Current Time */
             resource_name?: string;
         };
+        RevokedSessions: {
+            /** @example 2 */
+            revoked: number;
+        };
         Rule: {
             /**
              * @description JSON-RPC methods execute is narrowed to; absent or "*" means all. Protocol housekeeping (initialize, ping, ...) is always allowed with execute.
@@ -1317,6 +1548,49 @@ export interface components {
         };
         ServiceAccountList: {
             items: components["schemas"]["ServiceAccount"][];
+        };
+        SessionList: {
+            items: components["schemas"]["SessionView"][];
+        };
+        SessionView: {
+            /**
+             * @description How the browser signed in: local (password) or oidc (an identity provider).
+             * @example local
+             * @enum {string}
+             */
+            auth_method: "local" | "oidc";
+            /**
+             * @description The client address at sign-in.
+             * @example 192.0.2.7
+             */
+            client_ip?: string;
+            /** Format: date-time */
+            created_at: string;
+            /** @description This is the session the request was made with. */
+            current: boolean;
+            /**
+             * Format: date-time
+             * @description When the session ends at the latest, however active it is.
+             */
+            expires_at: string;
+            /**
+             * @description Opaque handle of the session, for ending it; it cannot be used as a
+             *     session cookie.
+             * @example 9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08
+             */
+            id: string;
+            /** Format: date-time */
+            last_seen_at: string;
+            /**
+             * @description The identity provider, for oidc sessions.
+             * @example okta
+             */
+            provider?: string;
+            /**
+             * @description The browser's User-Agent at sign-in.
+             * @example Mozilla/5.0
+             */
+            user_agent?: string;
         };
         SigningKey: {
             /** Format: date-time */
@@ -1523,6 +1797,67 @@ export interface operations {
             };
         };
     };
+    getEffectiveAccess: {
+        parameters: {
+            query?: {
+                /** @description Username */
+                user?: string;
+                /** @description Group name */
+                group?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EffectiveAccess"];
+                };
+            };
+            /** @description Neither or both of user and group, or an empty one */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a registry admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     listAudit: {
         parameters: {
             query?: {
@@ -1559,6 +1894,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["AuditList"];
+                    "application/x-ndjson": components["schemas"]["AuditList"];
                     "text/csv": components["schemas"]["AuditList"];
                 };
             };
@@ -1568,6 +1905,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
                     "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
@@ -1577,6 +1916,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
                     "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
@@ -1586,6 +1927,8 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                    "application/x-ndjson": components["schemas"]["ErrorResponse"];
                     "text/csv": components["schemas"]["ErrorResponse"];
                 };
             };
@@ -1787,6 +2130,110 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["httpapi.ProviderList"];
+                };
+            };
+        };
+    };
+    listMySessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a user account, such as a service account */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Session store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeMySession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Session id (the handle from the list) */
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not a user account, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such session of yours */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Session store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
                 };
             };
         };
@@ -3113,6 +3560,59 @@ export interface operations {
             };
         };
     };
+    getServerHealth: {
+        parameters: {
+            query?: {
+                /** @description How many checks, 1-200 (default 50) */
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Server id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HealthHistory"];
+                };
+            };
+            /** @description limit is not a number between 1 and 200 */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such server, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
     refreshServer: {
         parameters: {
             query?: never;
@@ -4385,6 +4885,183 @@ export interface operations {
             };
             /** @description A field is invalid */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    listUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SessionList"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Session store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeUserSessions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RevokedSessions"];
+                };
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Session store unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+        };
+    };
+    revokeUserSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description User id */
+                id: number;
+                /** @description Session id (the handle from the list) */
+                session: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No Content */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Not an administrator, or CSRF check failed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description No such user, or no such session of the user */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorResponse"];
+                };
+            };
+            /** @description Session store unavailable */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -46,6 +46,10 @@ export function useLiveHealth(): LiveHealth {
         if (cached && (live.tool_count !== cached.tool_count || live.last_checked_at !== cached.health.last_checked_at)) {
           void queryClient.invalidateQueries({ queryKey: serverKeys.tools(live.id) });
         }
+        if (live.last_checked_at) {
+          // A new check: its row joins the history (refetched only where shown).
+          void queryClient.invalidateQueries({ queryKey: serverKeys.health(live.id) });
+        }
       }
       for (const id of removed) {
         void queryClient.invalidateQueries({ queryKey: serverKeys.detail(id) });

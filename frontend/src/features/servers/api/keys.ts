@@ -10,4 +10,5 @@ export const serverKeys = {
   list: () => [...serverKeys.all, 'list'] as const,
   detail: (id: string) => [...serverKeys.all, 'detail', id] as const,
   tools: (id: string) => [...serverKeys.all, 'tools', id] as const,
+  health: (id: string) => [...serverKeys.all, 'health', id] as const,
 };

@@ -17,6 +17,7 @@ export function useRefreshServer() {
     onSuccess: (server) => {
       storeServer(queryClient, server);
       void queryClient.invalidateQueries({ queryKey: serverKeys.tools(server.id) });
+      void queryClient.invalidateQueries({ queryKey: serverKeys.health(server.id) });
     },
   });
 }

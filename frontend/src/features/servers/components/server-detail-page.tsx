@@ -19,6 +19,7 @@ import { CheckedAt } from './checked-at';
 import { ConnectDialog } from './connect-dialog';
 import { CopyField } from './copy-field';
 import { HealthBadge } from './health-badge';
+import { HealthHistory } from './health-history';
 import { LiveIndicator } from './live-indicator';
 import { ServerStatus } from './server-status';
 import { ToolList } from './tool-list';
@@ -188,6 +189,7 @@ export function ServerDetailPage({ id }: { id: string }) {
             ) : null}
             <Text size="sm">Last healthy: {when(server.health.last_healthy_at)}</Text>
             <Text size="sm">{toolCount(server.tool_count)} at the last check</Text>
+            <HealthHistory serverId={server.id} />
           </Stack>
         </Paper>
 

@@ -20,6 +20,13 @@ describe('ServerDetailPage', () => {
     mockFetch({
       'GET /api/servers/id-time': () => json(server),
       'GET /api/servers/id-time/tools': () => json({ items: [makeTool(), changed] }),
+      'GET /api/servers/id-time/health': () =>
+        json({
+          items: [
+            { checked_at: '2026-12-01T10:00:30Z', status: 'unhealthy', error: 'did not answer in time', tool_count: 0 },
+            { checked_at: '2026-12-01T10:00:00Z', status: 'healthy', latency_ms: 12, tool_count: 2 },
+          ],
+        }),
     });
     const { user } = renderWithProviders(<ServerDetailPage id="id-time" />);
     expect(await screen.findByRole('heading', { name: 'Current Time' })).toBeInTheDocument();
@@ -35,12 +42,18 @@ describe('ServerDetailPage', () => {
     await user.click(first.getByRole('button', { name: 'Raw JSON' }));
     expect(first.getByText(/"tz_name": \{/)).toBeInTheDocument();
     expect(screen.getByText('http://10.0.0.5:8000/mcp')).toBeInTheDocument();
+    // The history: a strip of results and the latest checks.
+    expect(screen.getByRole('img', { name: '1 of the last 2 checks healthy' })).toBeInTheDocument();
+    const checks = screen.getByRole('table', { name: 'Health checks' });
+    expect(within(checks).getByText('12 ms')).toBeInTheDocument();
+    expect(within(checks).getAllByText('did not answer in time').length).toBeGreaterThan(0);
   });
 
   it('checks the server now and shows the new result', async () => {
     const api = mockFetch({
       'GET /api/servers/id-time': () => json(server),
       'GET /api/servers/id-time/tools': () => json({ items: [] }),
+      'GET /api/servers/id-time/health': () => json({ items: [] }),
       'POST /api/servers/id-time/refresh': () =>
         json({ ...server, health: { status: 'unhealthy', error: 'unreachable', last_checked_at: '2026-12-01T11:00:00Z' } }),
     });
@@ -55,6 +68,7 @@ describe('ServerDetailPage', () => {
     mockFetch({
       'GET /api/servers/id-time': () => json(readOnlyServer({ id: 'id-time' })),
       'GET /api/servers/id-time/tools': () => json({ items: [] }),
+      'GET /api/servers/id-time/health': () => json({ items: [] }),
     });
     renderWithProviders(<ServerDetailPage id="id-time" />);
     await screen.findByRole('heading', { name: 'Current Time' });
