@@ -212,7 +212,10 @@ describe('the dashboard through the browser', () => {
     expect(token).toMatch(/^mcpgw_pat_/);
     await screenshot(page, 'token-created');
     await reveal.getByRole('button', { name: 'Done' }).click();
+    await reveal.waitFor({ state: 'hidden' });
     await page.locator('tr[data-token="e2e laptop"]').waitFor();
+    // Closed, the token is nowhere on the page any more.
+    expect(await page.getByText(token).count()).toBe(0);
     // The token works against the API, as its owner.
     const status = await page.evaluate(
       async (t) => (await fetch('/api/servers', { headers: { Authorization: `Bearer ${t}` }, credentials: 'omit' })).status,

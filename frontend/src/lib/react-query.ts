@@ -1,4 +1,4 @@
-import { QueryClient, type DefaultOptions } from '@tanstack/react-query';
+import { MutationCache, QueryClient, type DefaultOptions } from '@tanstack/react-query';
 
 import { ApiError } from './api/errors';
 
@@ -18,6 +18,19 @@ export const queryConfig = {
   },
 } satisfies DefaultOptions;
 
+/**
+ * The dashboard's cache. After any successful write, every query is marked
+ * stale (those on screen refetch at once): a change in one place can change
+ * what another shows, e.g. a new mapping changes the user's own permissions
+ * (the me query) and so which switches the servers page offers, or a new
+ * group appears in the user editor's suggestions.
+ */
 export function createQueryClient(): QueryClient {
-  return new QueryClient({ defaultOptions: queryConfig });
+  const client: QueryClient = new QueryClient({
+    defaultOptions: queryConfig,
+    mutationCache: new MutationCache({
+      onSuccess: () => void client.invalidateQueries(),
+    }),
+  });
+  return client;
 }

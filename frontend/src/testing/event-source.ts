@@ -3,8 +3,13 @@
  * streams a component opened and push named events into them.
  */
 export class FakeEventSource extends EventTarget {
+  static readonly CONNECTING = 0;
+  static readonly OPEN = 1;
+  static readonly CLOSED = 2;
   static instances: FakeEventSource[] = [];
   onerror: ((e: Event) => void) | null = null;
+  onopen: ((e: Event) => void) | null = null;
+  readyState = FakeEventSource.CONNECTING;
   closed = false;
   readonly url: string;
 
@@ -28,10 +33,24 @@ export class FakeEventSource extends EventTarget {
 
   /** Reports a broken connection, as the browser does before retrying. */
   fail() {
+    this.readyState = FakeEventSource.CONNECTING;
+    this.onerror?.(new Event('error'));
+  }
+
+  /** The connection is (back) up, as after a retry that resumed. */
+  open() {
+    this.readyState = FakeEventSource.OPEN;
+    this.onopen?.(new Event('open'));
+  }
+
+  /** An answer other than 200: the browser gives up on this stream for good. */
+  refuse() {
+    this.readyState = FakeEventSource.CLOSED;
     this.onerror?.(new Event('error'));
   }
 
   close() {
+    this.readyState = FakeEventSource.CLOSED;
     this.closed = true;
   }
 }

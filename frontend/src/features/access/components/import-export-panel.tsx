@@ -1,6 +1,7 @@
 import { Alert, Button, Checkbox, FileButton, Group, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useState } from 'react';
 
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
 
 import { exportScopesUrl, useImportScopes } from '../api/import-scopes';
@@ -10,6 +11,7 @@ export function ImportExportPanel() {
   const importer = useImportScopes();
   const [yaml, setYaml] = useState('');
   const [replace, setReplace] = useState(false);
+  const [confirming, setConfirming] = useState(false);
 
   async function readFile(file: File | null) {
     if (file) setYaml(await file.text());
@@ -77,11 +79,24 @@ export function ImportExportPanel() {
             color={replace ? 'red' : undefined}
             disabled={!yaml.trim()}
             loading={importer.isPending}
-            onClick={() => importer.mutate({ yaml, replace })}
+            onClick={() => (replace ? setConfirming(true) : importer.mutate({ yaml, replace }))}
           >
             {replace ? 'Replace everything with this file' : 'Import'}
           </Button>
         </Group>
+        <ConfirmDialog
+          opened={confirming}
+          title="Replace every scope and mapping?"
+          confirmLabel="Replace everything"
+          onClose={() => setConfirming(false)}
+          onConfirm={() => {
+            setConfirming(false);
+            importer.mutate({ yaml, replace: true });
+          }}
+        >
+          Every scope and mapping defined now is removed, and the file&apos;s take their place, on every replica within
+          a second. Export first if you may want them back.
+        </ConfirmDialog>
       </Stack>
     </Stack>
   );

@@ -146,6 +146,7 @@ export function MappingsPanel() {
                           title={defined.has(s) || !scopes.data ? undefined : 'Not defined: grants nothing'}
                         >
                           {s}
+                          {defined.has(s) || !scopes.data ? null : ' (not defined)'}
                         </Badge>
                       ))}
                     </Group>

@@ -26,7 +26,8 @@ import { auditFiltersToParams, emptyFilters, exportUrl, knownActions, parseAudit
 const outcomeColor = { success: 'green', failure: 'orange', denied: 'red' } as const;
 
 function FilterBar({ filters, onChange }: { filters: AuditFilters; onChange: (f: AuditFilters) => void }) {
-  // Text filters apply when the user leaves the field or presses Enter, not on every key.
+  // Typed filters apply when the user leaves the field or presses Enter,
+  // not on every key; the bar keeps its own draft (and the focus) meanwhile.
   const [draft, setDraft] = useState(filters);
   const set = (changes: Partial<AuditFilters>, apply = false) => {
     const next = { ...draft, ...changes };
@@ -77,14 +78,16 @@ function FilterBar({ filters, onChange }: { filters: AuditFilters; onChange: (f:
         type="datetime-local"
         label="From"
         value={draft.since}
-        onChange={(e) => set({ since: e.currentTarget.value }, true)}
+        onChange={(e) => set({ since: e.currentTarget.value })}
+        onBlur={() => onChange(draft)}
       />
       <TextInput
         className="filters__select"
         type="datetime-local"
         label="Until"
         value={draft.until}
-        onChange={(e) => set({ until: e.currentTarget.value }, true)}
+        onChange={(e) => set({ until: e.currentTarget.value })}
+        onBlur={() => onChange(draft)}
       />
       <Button type="submit" variant="default">
         Apply
@@ -151,7 +154,6 @@ export function AuditPage() {
         </Group>
       </div>
       <FilterBar
-        key={params.toString()}
         filters={filters}
         onChange={(f) => setParams(auditFiltersToParams(f), { replace: true })}
       />

@@ -20,6 +20,8 @@ export function useLogin() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: login,
+    // Passwords and secrets: not kept in the mutation cache once done with.
+    gcTime: 0,
     onSuccess: (me) => {
       queryClient.setQueryData(meQueryKey, me);
     },

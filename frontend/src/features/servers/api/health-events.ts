@@ -5,6 +5,7 @@ import {
   applyEvent,
   fromSnapshot,
   type LiveEvent,
+  type LiveServer,
   type LiveServers,
   type LiveSnapshot,
 } from '../utils/live-state';
@@ -35,10 +36,14 @@ export function useLiveHealth(): LiveHealth {
   const [status, setStatus] = useState<LiveStatus>('connecting');
 
   useEffect(() => {
-    const source = new EventSource('/api/health/events');
+    let source: EventSource | undefined;
+    let retry: ReturnType<typeof setTimeout> | undefined;
+    let failures = 0;
+    let stopped = false;
+    let haveSnapshot = false;
 
-    function invalidateChanged(state: LiveServers, removed: string[]) {
-      for (const live of state.values()) {
+    function invalidateChanged(state: Iterable<LiveServer>, removed: string[]) {
+      for (const live of state) {
         const cached = queryClient.getQueryData<Server>(serverKeys.detail(live.id));
         if (cached && live.version > cached.version) {
           void queryClient.invalidateQueries({ queryKey: serverKeys.detail(live.id) });
@@ -58,25 +63,48 @@ export function useLiveHealth(): LiveHealth {
 
     const onSnapshot = (e: MessageEvent<string>) => {
       const state = fromSnapshot(JSON.parse(e.data) as LiveSnapshot);
+      failures = 0;
+      haveSnapshot = true;
       setServers(state);
       setStatus('live');
-      invalidateChanged(state, []);
+      invalidateChanged(state.values(), []);
     };
     const onChange = (e: MessageEvent<string>) => {
       const event = JSON.parse(e.data) as LiveEvent;
       setServers((state) => (state ? applyEvent(state, event) : state));
       setStatus('live');
-      if (event.type === 'removed') {
-        invalidateChanged(new Map(), [event.server.id]);
-      } else {
-        invalidateChanged(new Map([[event.server.id, event.server]]), []);
-      }
+      if (event.type === 'removed') invalidateChanged([], [event.server.id]);
+      else invalidateChanged([event.server], []);
     };
-    source.addEventListener('snapshot', onSnapshot);
-    source.addEventListener('server', onChange);
-    source.addEventListener('removed', onChange);
-    source.onerror = () => setStatus('reconnecting');
-    return () => source.close();
+
+    function connect() {
+      const s = new EventSource('/api/health/events');
+      source = s;
+      s.addEventListener('snapshot', onSnapshot);
+      s.addEventListener('server', onChange);
+      s.addEventListener('removed', onChange);
+      // Back after a break: resumed where it stopped (or a snapshot follows).
+      s.onopen = () => {
+        if (haveSnapshot) setStatus('live');
+      };
+      s.onerror = () => {
+        setStatus('reconnecting');
+        // The browser retries a broken stream by itself, but gives up for
+        // good on an answer other than 200 (a 401 after the session ended,
+        // a 503 while a replica drains, a proxy's 502): start over then,
+        // waiting longer each time, up to 30 s.
+        if (s.readyState === EventSource.CLOSED && !stopped) {
+          failures++;
+          retry = setTimeout(connect, Math.min(30_000, 1000 * 2 ** Math.min(failures - 1, 5)));
+        }
+      };
+    }
+    connect();
+    return () => {
+      stopped = true;
+      clearTimeout(retry);
+      source?.close();
+    };
   }, [queryClient]);
 
   return { servers, status };

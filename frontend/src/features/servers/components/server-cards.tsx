@@ -34,6 +34,11 @@ export function ServerCards({ servers, onConnect }: ServerViewProps) {
               </div>
               <HealthBadge health={s.health} />
             </Group>
+            {s.health.error ? (
+              <Text size="xs" c="red.9" lineClamp={2} className="break" data-health-error>
+                {s.health.error}
+              </Text>
+            ) : null}
             <Text size="sm" className="server-card__description" lineClamp={3} c={s.description ? undefined : 'dimmed'}>
               {s.description || 'No description'}
             </Text>

@@ -40,15 +40,23 @@ function when(iso: string | undefined): string {
 }
 
 function DeleteButton({ server }: { server: Server }) {
-  const [open, setOpen] = useState(false);
+  // The version the user saw when they asked: a change made while the
+  // dialog is open (the page follows live updates) must not be deleted
+  // unseen, so that version goes in If-Match.
+  const [seen, setSeen] = useState<number>();
+  const open = seen !== undefined;
   const navigate = useNavigate();
   const remove = useDeleteServer();
+  const close = () => {
+    remove.reset();
+    setSeen(undefined);
+  };
   return (
     <>
-      <Button color="red" variant="light" onClick={() => setOpen(true)}>
+      <Button color="red" variant="light" onClick={() => setSeen(server.version)}>
         Delete
       </Button>
-      <Modal opened={open} onClose={() => setOpen(false)} title={`Delete ${server.display_name}?`}>
+      <Modal opened={open} onClose={close} title={`Delete ${server.display_name}?`}>
         <Stack>
           <Text size="sm">
             Agents lose access to <Code>/{server.path}</Code> at once, and its tools and health go with it. This cannot be
@@ -62,7 +70,7 @@ function DeleteButton({ server }: { server: Server }) {
             </Alert>
           ) : null}
           <Group justify="flex-end">
-            <Button variant="default" onClick={() => setOpen(false)}>
+            <Button variant="default" onClick={close} data-autofocus>
               Cancel
             </Button>
             <Button
@@ -70,7 +78,7 @@ function DeleteButton({ server }: { server: Server }) {
               loading={remove.isPending}
               onClick={() =>
                 remove.mutate(
-                  { id: server.id, version: server.version },
+                  { id: server.id, version: seen ?? server.version },
                   {
                     onSuccess: () => {
                       notifications.show({ color: 'green', message: `${server.display_name} was deleted.` });

@@ -12,6 +12,7 @@ import type { Server } from '../api/keys';
 import { useServers } from '../api/list-servers';
 import { useUpdateServer } from '../api/update-server';
 import { allTags } from '../utils/filters';
+import { can } from '../utils/permissions';
 import { toCreateRequest, toUpdateChanges } from '../utils/server-form';
 import { ServerForm } from './server-form';
 
@@ -66,7 +67,19 @@ export function EditServerPage({ id }: { id: string }) {
       </Stack>
     );
   }
-  return <EditServer initial={query.data} reload={async () => (await query.refetch()).data} />;
+  if (!can(query.data, 'edit')) {
+    return (
+      <Stack>
+        <Alert color="gray" role="alert" title="You may not edit this server">
+          Ask an administrator for the edit permission on {query.data.display_name}.
+        </Alert>
+        <Anchor component={Link} to={paths.server(query.data.id)}>
+          Back to {query.data.display_name}
+        </Anchor>
+      </Stack>
+    );
+  }
+  return <EditServer key={id} initial={query.data} reload={async () => (await query.refetch()).data} />;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { Alert, Button, Group, Loader, Text, Title } from '@mantine/core';
 import { useLocalStorage } from '@mantine/hooks';
 import { useQueryClient } from '@tanstack/react-query';
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useMemo, useRef, useState } from 'react';
 import { Link, useSearchParams } from 'react-router';
 
 import { paths } from '@/config/paths';
@@ -11,7 +11,7 @@ import { useLiveHealth } from '../api/health-events';
 import { serverKeys, type Server } from '../api/keys';
 import { useServers } from '../api/list-servers';
 import { allTags, filterServers, filtersToParams, hasFilters, parseFilters, type ServerFilters as Filters } from '../utils/filters';
-import { listIsStale, visibleServers } from '../utils/live-state';
+import { staleKey, visibleServers } from '../utils/live-state';
 import { ConnectDialog } from './connect-dialog';
 import { LiveIndicator } from './live-indicator';
 import { ServerCards } from './server-cards';
@@ -38,17 +38,21 @@ export function ServersPage({ canRegister }: ServersPageProps) {
   const [connecting, setConnecting] = useState<Server | null>(null);
 
   const merged = useMemo(
-    () => (servers.data ? visibleServers(servers.data, live.servers) : undefined),
-    [servers.data, live.servers],
+    () => (servers.data ? visibleServers(servers.data, live.servers, live.status === 'live') : undefined),
+    [servers.data, live.servers, live.status],
   );
   const shown = useMemo(() => (merged ? filterServers(merged, filters) : undefined), [merged, filters]);
 
   // A server the stream knows and the list does not (new, or newly
-  // visible), or one edited since: fetch the list again.
-  const stale = Boolean(servers.data && live.servers && listIsStale(servers.data, live.servers));
+  // visible), or one edited since: fetch the list again, once for each
+  // such state of affairs, and not after a failed fetch (its error shows).
+  const stale = servers.data && live.servers ? staleKey(servers.data, live.servers) : '';
+  const refetchedFor = useRef('');
   useEffect(() => {
-    if (stale && !servers.isFetching) void queryClient.invalidateQueries({ queryKey: serverKeys.list() });
-  }, [stale, servers.isFetching, queryClient]);
+    if (!stale || stale === refetchedFor.current || servers.isFetching || servers.isError) return;
+    refetchedFor.current = stale;
+    void queryClient.invalidateQueries({ queryKey: serverKeys.list() });
+  }, [stale, servers.isFetching, servers.isError, queryClient]);
 
   function setFilters(next: Filters) {
     setSearchParams(filtersToParams(next), { replace: true });

@@ -16,6 +16,8 @@ export function useCreateServiceAccount() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: createServiceAccount,
+    // Passwords and secrets: not kept in the mutation cache once done with.
+    gcTime: 0,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: tokenKeys.serviceAccounts() }),
   });
 }

@@ -14,6 +14,8 @@ export function useRotateSecret() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: rotateSecret,
+    // Passwords and secrets: not kept in the mutation cache once done with.
+    gcTime: 0,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: tokenKeys.serviceAccounts() }),
   });
 }

@@ -35,7 +35,16 @@ function CreateTokenDialog({ opened, onClose }: { opened: boolean; onClose: () =
   const fieldError =
     create.error instanceof ApiError && create.error.field === 'name' ? create.error.message : undefined;
   return (
-    <Modal opened={opened} onClose={close} title={created ? 'Your new token' : 'Create a personal access token'} size="lg">
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={created ? 'Your new token' : 'Create a personal access token'}
+      size="lg"
+      // Shown once: only Done closes it, never a stray click or Escape.
+      closeOnClickOutside={!created}
+      closeOnEscape={!created}
+      withCloseButton={!created}
+    >
       {created ? (
         <Stack>
           <SecretReveal label="Token" value={created.token} />

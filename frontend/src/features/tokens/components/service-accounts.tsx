@@ -70,7 +70,16 @@ function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: ()
 
   const field = create.error instanceof ApiError ? create.error.field : undefined;
   return (
-    <Modal opened={opened} onClose={close} title={created ? `${created.service_account.name} is ready` : 'Create a service account'} size="lg">
+    <Modal
+      opened={opened}
+      onClose={close}
+      title={created ? `${created.service_account.name} is ready` : 'Create a service account'}
+      size="lg"
+      // Shown once: only Done closes it, never a stray click or Escape.
+      closeOnClickOutside={!created}
+      closeOnEscape={!created}
+      withCloseButton={!created}
+    >
       {created ? (
         <Stack>
           <Credentials credentials={created} />
@@ -118,7 +127,7 @@ function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: ()
   );
 }
 
-type Pending = { kind: 'rotate' | 'revoke' | 'delete'; account: ServiceAccount } | undefined;
+type Pending = { kind: 'rotate' | 'revoke' | 'delete' | 'disable'; account: ServiceAccount } | undefined;
 
 const confirmText = {
   rotate: {
@@ -130,6 +139,11 @@ const confirmText = {
     title: 'Revoke every token of',
     label: 'Revoke tokens',
     body: 'Every token issued to the account so far stops working, on every replica within the token cache time. The account may get new ones.',
+  },
+  disable: {
+    title: 'Disable',
+    label: 'Disable account',
+    body: 'It gets no new tokens, and the ones it has are refused on every replica within the token cache time, until it is enabled again.',
   },
   delete: {
     title: 'Delete',
@@ -149,7 +163,11 @@ export function ServiceAccounts() {
   const [pending, setPending] = useState<Pending>();
   const [rotated, setRotated] = useState<ServiceAccountCredentials>();
 
-  const action = pending ? { rotate, revoke, delete: remove }[pending.kind] : undefined;
+  const closeRotated = () => {
+    rotate.reset();
+    setRotated(undefined);
+  };
+  const action = pending ? { rotate, revoke, delete: remove, disable: update }[pending.kind] : undefined;
   function confirm() {
     if (!pending) return;
     const { kind, account } = pending;
@@ -160,6 +178,7 @@ export function ServiceAccounts() {
         onSuccess: () => (done(), notifications.show({ color: 'green', message: `Every token of ${account.name} was revoked.` })),
       });
     if (kind === 'delete') remove.mutate(account.id, { onSuccess: done });
+    if (kind === 'disable') update.mutate({ id: account.id, changes: { disabled: true } }, { onSuccess: done });
   }
 
   return (
@@ -238,16 +257,18 @@ export function ServiceAccounts() {
                       <Menu.Dropdown>
                         <Menu.Item
                           onClick={() =>
-                            update.mutate(
-                              { id: a.id, changes: { disabled: !a.disabled } },
-                              {
-                                onError: (e) =>
-                                  notifications.show({ color: 'red', title: `Could not change ${a.name}`, message: errorMessage(e) }),
-                              },
-                            )
+                            a.disabled
+                              ? update.mutate(
+                                  { id: a.id, changes: { disabled: false } },
+                                  {
+                                    onError: (e) =>
+                                      notifications.show({ color: 'red', title: `Could not enable ${a.name}`, message: errorMessage(e) }),
+                                  },
+                                )
+                              : setPending({ kind: 'disable', account: a })
                           }
                         >
-                          {a.disabled ? 'Enable' : 'Disable'}
+                          {a.disabled ? 'Enable' : 'Disable…'}
                         </Menu.Item>
                         <Menu.Item onClick={() => setPending({ kind: 'rotate', account: a })}>Rotate secret…</Menu.Item>
                         <Menu.Item onClick={() => setPending({ kind: 'revoke', account: a })}>Revoke tokens…</Menu.Item>
@@ -279,12 +300,20 @@ export function ServiceAccounts() {
       >
         {pending ? confirmText[pending.kind].body : null}
       </ConfirmDialog>
-      <Modal opened={rotated !== undefined} onClose={() => setRotated(undefined)} title="The new client secret" size="lg">
+      <Modal
+        opened={rotated !== undefined}
+        onClose={closeRotated}
+        title="The new client secret"
+        size="lg"
+        closeOnClickOutside={false}
+        closeOnEscape={false}
+        withCloseButton={false}
+      >
         {rotated ? (
           <Stack>
             <Credentials credentials={rotated} />
             <Group justify="flex-end">
-              <Button onClick={() => setRotated(undefined)}>Done</Button>
+              <Button onClick={closeRotated}>Done</Button>
             </Group>
           </Stack>
         ) : null}

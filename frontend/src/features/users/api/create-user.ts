@@ -15,6 +15,8 @@ export function useCreateUser() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: createUser,
+    // Passwords and secrets: not kept in the mutation cache once done with.
+    gcTime: 0,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: userKeys.all }),
   });
 }

@@ -16,6 +16,8 @@ export function useUpdateUser() {
   const queryClient = useQueryClient();
   return useMutation({
     mutationFn: updateUser,
+    // Passwords and secrets: not kept in the mutation cache once done with.
+    gcTime: 0,
     onSuccess: () => queryClient.invalidateQueries({ queryKey: userKeys.all }),
   });
 }

@@ -17,9 +17,14 @@ export function SessionsDialog({ user, onClose }: { user: User | undefined; onCl
   const sessions = useSessions(user?.id);
   const revoke = useRevokeSession();
   const revokeAll = useRevokeAllSessions();
+  const close = () => {
+    revoke.reset();
+    revokeAll.reset();
+    onClose();
+  };
 
   return (
-    <Modal opened={user !== undefined} onClose={onClose} title={user ? `Sessions of ${user.username}` : ''} size="xl">
+    <Modal opened={user !== undefined} onClose={close} title={user ? `Sessions of ${user.username}` : ''} size="xl">
       {!user ? null : sessions.isPending ? (
         <Group role="status" gap="xs">
           <Loader size="xs" />
@@ -76,6 +81,7 @@ export function SessionsDialog({ user, onClose }: { user: User | undefined; onCl
                             color="red"
                             loading={revoke.isPending && revoke.variables?.sessionId === s.id}
                             onClick={() => revoke.mutate({ userId: user.id, sessionId: s.id })}
+                            aria-label={`End the session signed in ${when(s.created_at)} from ${s.client_ip ?? 'an unknown address'}`}
                           >
                             End session
                           </Button>

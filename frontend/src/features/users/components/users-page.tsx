@@ -2,6 +2,8 @@ import { Alert, Badge, Button, Group, Loader, Menu, SegmentedControl, Stack, Tab
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
+import { notifications } from '@mantine/notifications';
+
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -14,7 +16,7 @@ import { filterUsers, type SourceFilter } from '../utils/users';
 import { SessionsDialog } from './sessions-dialog';
 import { CreateUserDialog, EditUserDialog, PasswordDialog } from './user-dialogs';
 
-type Dialog = { kind: 'edit' | 'password' | 'sessions' | 'delete'; user: User } | undefined;
+type Dialog = { kind: 'edit' | 'password' | 'sessions' | 'delete' | 'disable'; user: User } | undefined;
 
 function when(iso: string | undefined): string {
   return iso ? new Date(iso).toLocaleString() : 'never';
@@ -157,7 +159,11 @@ export function UsersPage({ currentUsername }: { currentUsername: string }) {
                         ) : null}
                         <Menu.Item
                           disabled={u.username === currentUsername}
-                          onClick={() => update.mutate({ id: u.id, changes: { disabled: !u.disabled } })}
+                          onClick={() =>
+                            u.disabled
+                              ? update.mutate({ id: u.id, changes: { disabled: false } })
+                              : open('disable', u)
+                          }
                         >
                           {u.disabled ? 'Enable' : 'Disable'}
                         </Menu.Item>
@@ -174,7 +180,7 @@ export function UsersPage({ currentUsername }: { currentUsername: string }) {
           </Table>
         </div>
       )}
-      {update.isError ? (
+      {update.isError && dialog?.kind !== 'disable' ? (
         <Alert color="red" role="alert">
           {errorMessage(update.error)}
         </Alert>
@@ -183,6 +189,28 @@ export function UsersPage({ currentUsername }: { currentUsername: string }) {
       <EditUserDialog user={dialog?.kind === 'edit' ? dialog.user : undefined} onClose={close} groups={groupNames} />
       <PasswordDialog user={dialog?.kind === 'password' ? dialog.user : undefined} onClose={close} />
       <SessionsDialog user={dialog?.kind === 'sessions' ? dialog.user : undefined} onClose={close} />
+      <ConfirmDialog
+        opened={dialog?.kind === 'disable'}
+        title={`Disable ${dialog?.user.username ?? ''}?`}
+        confirmLabel="Disable user"
+        pending={update.isPending}
+        error={update.isError ? errorMessage(update.error) : undefined}
+        onClose={() => (update.reset(), close())}
+        onConfirm={() =>
+          dialog &&
+          update.mutate(
+            { id: dialog.user.id, changes: { disabled: true } },
+            {
+              onSuccess: () => {
+                notifications.show({ color: 'green', message: `${dialog.user.username} is disabled.` });
+                close();
+              },
+            },
+          )
+        }
+      >
+        They cannot sign in any more: their sessions end at once and their tokens are refused, on every replica.
+      </ConfirmDialog>
       <ConfirmDialog
         opened={dialog?.kind === 'delete'}
         title={`Delete ${dialog?.user.username ?? ''}?`}

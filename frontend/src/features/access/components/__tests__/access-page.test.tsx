@@ -124,6 +124,9 @@ describe('AccessPage', () => {
     expect(await screen.findByText('line 3: group_mappings must be a map')).toBeInTheDocument();
     await user.click(screen.getByRole('checkbox', { name: /Replace/ }));
     await user.click(screen.getByRole('button', { name: 'Replace everything with this file' }));
+    // Asked first: it removes everything defined before.
+    expect(api.requestsTo('POST /api/scopes.yml')).toHaveLength(1);
+    await user.click(within(await screen.findByRole('dialog', { name: 'Replace every scope and mapping?' })).getByRole('button', { name: 'Replace everything' }));
     expect(await screen.findByText(/2 scopes and 1 mappings, replacing everything/)).toBeInTheDocument();
     const [, second] = api.requestsTo('POST /api/scopes.yml');
     expect(new URL(second!.url).searchParams.get('replace')).toBe('true');

@@ -95,6 +95,23 @@ describe('ServerDetailPage', () => {
     expect((await screen.findAllByText('Needs credentials')).length).toBeGreaterThan(0);
   });
 
+  it('deletes at the version seen when asked, not a newer one that arrived meanwhile', async () => {
+    const api = mockFetch({
+      'GET /api/servers/id-time': () => json(server),
+      'GET /api/servers/id-time/tools': () => json({ items: [] }),
+      'GET /api/servers/id-time/health': () => json({ items: [] }),
+      'DELETE /api/servers/id-time': () => apiError(412, 'precondition_failed', 'the server changed'),
+    });
+    const { user, queryClient } = renderWithProviders(<ServerDetailPage id="id-time" />);
+    await user.click(await screen.findByRole('button', { name: 'Delete' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Delete Current Time?' });
+    // Someone edits the server while the dialog is open; the page follows.
+    act(() => queryClient.setQueryData(['servers', 'detail', 'id-time'], { ...server, version: 4, description: 'changed' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Delete server' }));
+    expect(await within(dialog).findByText(/Someone else changed this server/)).toBeInTheDocument();
+    expect(api.requestsTo('DELETE /api/servers/id-time')[0]!.headers.get('If-Match')).toBe('3');
+  });
+
   it('explains a server that does not exist or may not be seen', async () => {
     mockFetch({ 'GET /api/servers/nope': () => apiError(404, 'not_found', 'server not found') });
     renderWithProviders(<ServerDetailPage id="nope" />);

@@ -1,5 +1,5 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 
 import { setCsrfToken } from '@/lib/api/csrf';
 import { makeServer, readOnlyServer } from '@/testing/data';
@@ -124,6 +124,48 @@ describe('ServersPage', () => {
     act(() => source.emit('server', { id: 2, type: 'server', server: liveOf(added) }));
     await screen.findByText('Fresh one');
     expect(fetch.requestsTo('GET /api/servers')).toHaveLength(2);
+  });
+
+  it('fetches once for a server the list still lacks, not in a loop', async () => {
+    const ghost = makeServer({ id: 'id-ghost', path: 'ghost', display_name: 'Ghost' });
+    const fetch = serveList([time]);
+    renderWithProviders(<ServersPage canRegister />);
+    await screen.findByText('Current Time');
+    act(() => FakeEventSource.latest().emit('snapshot', { servers: [liveOf(time), liveOf(ghost)] }));
+    await waitFor(() => expect(fetch.requestsTo('GET /api/servers')).toHaveLength(2));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(fetch.requestsTo('GET /api/servers')).toHaveLength(2);
+  });
+
+  it('starts the stream again after an answer the browser gives up on', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      serveList([time]);
+      renderWithProviders(<ServersPage canRegister />);
+      await screen.findByText('Current Time');
+      const first = FakeEventSource.latest();
+      act(() => first.emit('snapshot', { servers: [liveOf(time)] }));
+      act(() => first.refuse());
+      expect(screen.getByText('Reconnecting…')).toBeInTheDocument();
+      // Servers stay listed while the stream is away.
+      expect(screen.getByText('Current Time')).toBeInTheDocument();
+      await act(async () => {
+        await vi.advanceTimersByTimeAsync(1100);
+      });
+      const second = FakeEventSource.latest();
+      expect(second).not.toBe(first);
+      act(() => second.emit('snapshot', { servers: [liveOf(time, { status: 'unhealthy', last_checked_at: '2026-12-01T11:00:00Z' })] }));
+      expect(screen.getByText('Live')).toBeInTheDocument();
+      expect(card('currenttime')).toHaveAttribute('data-status', 'unhealthy');
+      // A plain break resumes: the browser retries and opens again.
+      act(() => second.fail());
+      expect(screen.getByText('Reconnecting…')).toBeInTheDocument();
+      act(() => second.open());
+      expect(screen.getByText('Live')).toBeInTheDocument();
+      expect(FakeEventSource.latest()).toBe(second);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('keeps search and filters in the URL and filters by them', async () => {

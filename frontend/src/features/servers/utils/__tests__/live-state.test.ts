@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 
 import { makeServer } from '@/testing/data';
 
-import { applyEvent, fromSnapshot, listIsStale, visibleServers, withLive, type LiveServer } from '../live-state';
+import { applyEvent, fromSnapshot, listIsStale, staleKey, visibleServers, withLive, type LiveServer } from '../live-state';
 
 function live(id: string, overrides: Partial<LiveServer> = {}): LiveServer {
   return { id, path: id, display_name: id, enabled: true, status: 'healthy', tool_count: 0, version: 3, ...overrides };
@@ -18,6 +18,32 @@ describe('live server state', () => {
     expect(state.get('a')?.status).toBe('unhealthy');
     expect(before.get('a')?.status).toBe('healthy');
     expect(before.size).toBe(2);
+  });
+});
+
+describe('events out of order', () => {
+  it('ignores an event older than what is known', () => {
+    let state = fromSnapshot({ servers: [live('a', { version: 4, last_checked_at: '2026-12-01T10:00:30Z' })] });
+    // A check stored before the edit to version 4, published after it.
+    state = applyEvent(state, { id: 2, type: 'server', server: live('a', { version: 3, status: 'unhealthy' }) });
+    expect(state.get('a')?.version).toBe(4);
+    // An earlier check at the same version.
+    state = applyEvent(state, {
+      id: 3,
+      type: 'server',
+      server: live('a', { version: 4, status: 'unhealthy', last_checked_at: '2026-12-01T10:00:00Z' }),
+    });
+    expect(state.get('a')?.status).toBe('healthy');
+  });
+
+  it('never brings a removed server back', () => {
+    let state = fromSnapshot({ servers: [live('a')] });
+    state = applyEvent(state, { id: 2, type: 'removed', server: live('a') });
+    state = applyEvent(state, { id: 3, type: 'server', server: live('a', { version: 9 }) });
+    expect(state.has('a')).toBe(false);
+    expect(visibleServers([makeServer({ id: 'a' })], state)).toEqual([]);
+    // A list fetched before the deletion does not look stale because of it.
+    expect(listIsStale([makeServer({ id: 'a' })], state)).toBe(false);
   });
 });
 
@@ -65,8 +91,16 @@ describe('listIsStale and visibleServers', () => {
     expect(listIsStale([a, b], fromSnapshot({ servers: [live('a')] }))).toBe(false);
   });
 
-  it('hides the servers the stream no longer lists, once it is live', () => {
+  it('hides the servers the stream no longer lists, once it is live, but not while it reconnects', () => {
+    const state = fromSnapshot({ servers: [live('b', { version: 1 })] });
     expect(visibleServers([a, b], undefined).map((s) => s.id)).toEqual(['a', 'b']);
-    expect(visibleServers([a, b], fromSnapshot({ servers: [live('b', { version: 1 })] })).map((s) => s.id)).toEqual(['b']);
+    expect(visibleServers([a, b], state).map((s) => s.id)).toEqual(['b']);
+    expect(visibleServers([a, b], state, false).map((s) => s.id)).toEqual(['a', 'b']);
+  });
+
+  it('names what is stale, so that each state is fetched for once', () => {
+    const state = fromSnapshot({ servers: [live('a', { version: 4 }), live('c', { version: 1 })] });
+    expect(staleKey([a, b], state)).toBe('a@4,c@1');
+    expect(staleKey([makeServer({ id: 'a', version: 4 }), makeServer({ id: 'c', version: 1 })], state)).toBe('');
   });
 });

@@ -53,6 +53,9 @@ describe('TokensPage', () => {
 
     const reveal = await screen.findByRole('dialog', { name: 'Your new token' });
     expect(within(reveal).getByText('mcpgw_pat_secret-value')).toBeInTheDocument();
+    // Shown once: a stray Escape does not throw it away.
+    await user.keyboard('{Escape}');
+    expect(screen.getByRole('dialog', { name: 'Your new token' })).toBeInTheDocument();
     expect(within(reveal).getByRole('button', { name: 'Copy token' })).toBeInTheDocument();
     expect(within(reveal).getByText(/shown only this once/)).toBeInTheDocument();
     const [post] = api.requestsTo('POST /api/tokens');

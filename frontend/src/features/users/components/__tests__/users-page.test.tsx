@@ -112,7 +112,7 @@ describe('UsersPage', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Sessions of alice' });
     await within(dialog).findAllByText('10.0.0.1');
     const row = dialog.querySelector<HTMLElement>('[data-session="s1"]')!;
-    await u.click(within(row).getByRole('button', { name: 'End session' }));
+    await u.click(within(row).getByRole('button', { name: /^End the session signed in .* from 10\.0\.0\.1$/ }));
     await waitFor(() => expect(dialog.querySelector('[data-session="s1"]')).toBeNull());
     expect(api.requestsTo('DELETE /api/users/2/sessions/s1')).toHaveLength(1);
     expect(within(dialog).getByRole('button', { name: 'End every session' })).toBeInTheDocument();
@@ -131,6 +131,8 @@ describe('UsersPage', () => {
     const { user: u } = renderWithProviders(<UsersPage currentUsername="admin" />);
     await u.click(await screen.findByRole('button', { name: 'Actions for alice' }));
     await u.click(await screen.findByText('Disable'));
-    expect(await screen.findByText('the last administrator cannot be disabled')).toBeInTheDocument();
+    const dialog = await screen.findByRole('dialog', { name: 'Disable alice?' });
+    await u.click(within(dialog).getByRole('button', { name: 'Disable user' }));
+    expect(await within(dialog).findByText('the last administrator cannot be disabled')).toBeInTheDocument();
   });
 });
