@@ -212,7 +212,7 @@ describe('the dashboard through the browser', () => {
     expect(token).toMatch(/^mcpgw_pat_/);
     await screenshot(page, 'token-created');
     await reveal.getByRole('button', { name: 'Done' }).click();
-    await reveal.waitFor({ state: 'hidden' });
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await page.locator('tr[data-token="e2e laptop"]').waitFor();
     // Closed, the token is nowhere on the page any more.
     expect(await page.getByText(token).count()).toBe(0);
@@ -257,6 +257,22 @@ describe('the dashboard through the browser', () => {
     expect(await horizontalOverflow(page), 'horizontal overflow of the detail').toBeLessThanOrEqual(0);
     await screenshot(page, 'server-detail-narrow');
     await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it('follows the system’s dark scheme, readably', async () => {
+    await page.emulateMedia({ colorScheme: 'dark' });
+    for (const [p, name] of [
+      ['/', 'servers-dark'],
+      ['/access', 'access-dark'],
+    ] as const) {
+      await page.goto(url(p));
+      await page.locator('main h1').waitFor();
+      await page.waitForLoadState('networkidle');
+      expect(await page.evaluate(() => document.documentElement.dataset.mantineColorScheme)).toBe('dark');
+      await expectAccessible(`${p} in the dark scheme`);
+      await screenshot(page, name);
+    }
+    await page.emulateMedia({ colorScheme: 'light' });
     await signOut(page);
   });
 

@@ -17,9 +17,10 @@ type effective struct {
 		Kind string `json:"kind"`
 		Name string `json:"name"`
 	} `json:"subject"`
-	Groups  []string `json:"groups"`
-	IsAdmin bool     `json:"is_admin"`
-	Scopes  []struct {
+	Disabled bool     `json:"disabled"`
+	Groups   []string `json:"groups"`
+	IsAdmin  bool     `json:"is_admin"`
+	Scopes   []struct {
 		Name   string `json:"name"`
 		Group  string `json:"group"`
 		Source string `json:"source"`
@@ -150,6 +151,27 @@ func TestEffectiveAccess(t *testing.T) {
 		if e.Subject.Name != "/Corp/Nobody Here" || !slices.Equal(e.Groups, []string{"/Corp/Nobody Here"}) ||
 			e.IsAdmin || len(e.Scopes) != 0 || len(e.Servers) != 0 || e.Scopes == nil || e.Servers == nil {
 			t.Errorf("unknown group: %+v", e)
+		}
+	})
+
+	t.Run("disabled user", func(t *testing.T) {
+		dave := createUser(t, admin, map[string]any{"username": "dave", "password": "dave-password-1", "groups": []string{"mcp-server-weather"}})
+		if e := effectiveAccess(t, admin, "user=dave"); e.Disabled {
+			t.Fatalf("dave before he is disabled: %+v", e)
+		}
+		if r := admin.Do(http.MethodPatch, "/api/users/"+dave, map[string]any{"disabled": true}); r.Status != http.StatusOK {
+			t.Fatalf("disable dave: %d %s", r.Status, r.Body)
+		}
+		// Said so, and the rest is what his groups would give.
+		e := effectiveAccess(t, admin, "user=dave")
+		if !e.Disabled || e.Subject.Name != "dave" || !slices.Equal(e.Groups, []string{"mcp-server-weather"}) ||
+			len(e.Servers) != 1 || e.Servers[0].ID != weather.ID || !slices.Equal(e.Servers[0].Permissions, []string{"read", "execute"}) {
+			t.Fatalf("disabled dave: %+v", e)
+		}
+		for _, q := range []string{"user=alice", "group=mcp-server-weather"} {
+			if e := effectiveAccess(t, admin, q); e.Disabled {
+				t.Errorf("%s: disabled", q)
+			}
 		}
 	})
 

@@ -74,6 +74,17 @@ func current(t *testing.T, items []apiSession) apiSession {
 	return cur[0]
 }
 
+// withOutcome returns the events of evs with outcome.
+func withOutcome(evs []domain.AuditEvent, outcome string) []domain.AuditEvent {
+	var out []domain.AuditEvent
+	for _, ev := range evs {
+		if ev.Outcome == outcome {
+			out = append(out, ev)
+		}
+	}
+	return out
+}
+
 func userID(t *testing.T, admin *testutil.Client, username string) string {
 	t.Helper()
 	var list struct {
@@ -161,6 +172,23 @@ func TestAdministratorsSeeAndEndSessions(t *testing.T) {
 			t.Fatalf("%s %s: %d %s", rq.method, rq.path, r.Status, r.Body)
 		}
 	}
+	// Naming another user's live session reads as naming none, and both
+	// are audited as denied.
+	unknown := admin.Do(http.MethodDelete, "/api/users/"+bob+"/sessions/"+strings.Repeat("1", 64), nil)
+	others := admin.Do(http.MethodDelete, "/api/users/"+bob+"/sessions/"+adminS.ID, nil)
+	if unknown.Status != http.StatusNotFound || others.Status != unknown.Status || string(others.Body) != string(unknown.Body) {
+		t.Fatalf("another user's session: %d %s; an unknown one: %d %s", others.Status, others.Body, unknown.Status, unknown.Body)
+	}
+	denied := withOutcome(auditEvents(t, a, domain.ActionSessionRevoke), domain.OutcomeDenied)
+	if len(denied) != 7 || len(auditEvents(t, a, domain.ActionSessionRevoke)) != 7 {
+		t.Fatalf("denied session.revoke audit = %+v, want 7 (the 404s of known users, then two more)", denied)
+	}
+	if ev := denied[0]; ev.Actor != "admin" || ev.TargetType != "user" || ev.Target != "bob" || ev.Details["session"] != adminS.ID || ev.Details["reason"] == nil {
+		t.Fatalf("denied session.revoke audit = %+v", ev)
+	}
+	if ev := denied[2]; ev.Target != "admin" || ev.Details["session"] != phoneS.ID { // bob's, not the admin's
+		t.Fatalf("denied session.revoke audit = %+v", ev)
+	}
 	for name, c := range map[string]*testutil.Client{"admin": admin, "laptop": laptop, "phone": phone} {
 		if r := c.Do(http.MethodGet, "/api/auth/me", nil); r.Status != http.StatusOK {
 			t.Fatalf("%s after refused revocations: %d", name, r.Status)
@@ -193,10 +221,14 @@ func TestAdministratorsSeeAndEndSessions(t *testing.T) {
 	if items := listSessions(t, admin, "/api/users/"+bob+"/sessions"); len(items) != 1 || items[0].ID != laptopS.ID {
 		t.Fatalf("bob's sessions after revoking the phone = %+v", items)
 	}
-	evs := auditEvents(t, a, domain.ActionSessionRevoke)
+	evs := withOutcome(auditEvents(t, a, domain.ActionSessionRevoke), domain.OutcomeSuccess)
 	if len(evs) != 1 || evs[0].Actor != "admin" || evs[0].Target != "bob" || evs[0].TargetType != "user" ||
-		evs[0].Outcome != domain.OutcomeSuccess || evs[0].Details["session"] != phoneS.ID {
+		evs[0].Details["session"] != phoneS.ID {
 		t.Fatalf("session.revoke audit = %+v", evs)
+	}
+	if denied := withOutcome(auditEvents(t, a, domain.ActionSessionRevoke), domain.OutcomeDenied); len(denied) != 8 ||
+		denied[0].Target != "bob" || denied[0].Details["session"] != phoneS.ID {
+		t.Fatalf("revoking twice: denied session.revoke audit = %+v", denied)
 	}
 
 	// Ending all of them.
@@ -250,12 +282,25 @@ func TestUsersSeeAndEndTheirOwnSessions(t *testing.T) {
 	}
 	adminS := current(t, listSessions(t, admin, "/api/auth/sessions"))
 
-	// Someone else's session, an unknown one, or none without the CSRF token.
-	if r := laptop.Do(http.MethodDelete, "/api/auth/sessions/"+adminS.ID, nil); r.Status != http.StatusNotFound {
-		t.Fatalf("carol ends the admin's session: %d %s", r.Status, r.Body)
+	// Someone else's session, an unknown one, or none without the CSRF
+	// token. The first two read alike, and are audited as denied.
+	others := laptop.Do(http.MethodDelete, "/api/auth/sessions/"+adminS.ID, nil)
+	if others.Status != http.StatusNotFound {
+		t.Fatalf("carol ends the admin's session: %d %s", others.Status, others.Body)
 	}
-	if r := laptop.Do(http.MethodDelete, "/api/auth/sessions/"+strings.Repeat("a", 64), nil); r.Status != http.StatusNotFound {
-		t.Fatalf("unknown session: %d %s", r.Status, r.Body)
+	unknown := laptop.Do(http.MethodDelete, "/api/auth/sessions/"+strings.Repeat("a", 64), nil)
+	if unknown.Status != http.StatusNotFound || string(unknown.Body) != string(others.Body) {
+		t.Fatalf("unknown session: %d %s; the admin's: %s", unknown.Status, unknown.Body, others.Body)
+	}
+	denied := auditEvents(t, a, domain.ActionSessionRevoke)
+	if len(denied) != 2 {
+		t.Fatalf("session.revoke audit after carol's attempts = %+v, want 2 denied", denied)
+	}
+	for i, handle := range []string{strings.Repeat("a", 64), adminS.ID} { // newest first
+		if ev := denied[i]; ev.Outcome != domain.OutcomeDenied || ev.Actor != "carol" || ev.TargetType != "user" || ev.Target != "carol" ||
+			ev.Details["session"] != handle {
+			t.Fatalf("denied session.revoke audit = %+v", ev)
+		}
 	}
 	csrf := laptop.CSRF
 	laptop.CSRF = ""
@@ -277,7 +322,7 @@ func TestUsersSeeAndEndTheirOwnSessions(t *testing.T) {
 	if items := listSessions(t, laptop, "/api/auth/sessions"); len(items) != 1 || !items[0].Current {
 		t.Fatalf("carol's sessions = %+v", items)
 	}
-	evs := auditEvents(t, a, domain.ActionSessionRevoke)
+	evs := withOutcome(auditEvents(t, a, domain.ActionSessionRevoke), domain.OutcomeSuccess)
 	if len(evs) != 1 || evs[0].Actor != "carol" || evs[0].Target != "carol" || evs[0].Details["session"] != tabletS.ID {
 		t.Fatalf("session.revoke audit = %+v", evs)
 	}
@@ -288,10 +333,26 @@ func TestUsersSeeAndEndTheirOwnSessions(t *testing.T) {
 	if items := listSessions(t, cli, "/api/auth/sessions"); len(items) != 1 || items[0].ID != laptopS.ID || items[0].Current {
 		t.Fatalf("carol's sessions seen with a token = %+v", items)
 	}
-	// A service account has no sessions.
+	// A service account has no sessions: its requests are refused, audited.
 	sa := bearer(t, a, clientToken(t, a.URL, createServiceAccount(t, admin, "robot", "mcp-user")))
-	if r := sa.Do(http.MethodGet, "/api/auth/sessions", nil); r.Status != http.StatusForbidden {
+	if r := sa.Do(http.MethodGet, "/api/auth/sessions", nil); r.Status != http.StatusForbidden || r.ErrorCode() != domain.EFORBIDDEN {
 		t.Fatalf("service account lists sessions: %d %s", r.Status, r.Body)
+	}
+	if r := sa.Do(http.MethodDelete, "/api/auth/sessions/"+laptopS.ID, nil); r.Status != http.StatusForbidden || r.ErrorCode() != domain.EFORBIDDEN {
+		t.Fatalf("service account ends a session: %d %s", r.Status, r.Body)
+	}
+	for action, route := range map[string]string{
+		domain.ActionSessionList:   "GET /api/auth/sessions",
+		domain.ActionSessionRevoke: "DELETE /api/auth/sessions/:session",
+	} {
+		evs := withOutcome(auditEvents(t, a, action), domain.OutcomeDenied)
+		if len(evs) == 0 {
+			t.Fatalf("no denied %s audited for the service account", action)
+		}
+		if ev := evs[0]; ev.Actor != "robot" || ev.ActorID != 0 || ev.AuthMethod != domain.AuthMethodServiceAccount ||
+			ev.TargetType != "route" || ev.Target != route || ev.Details["reason"] == nil {
+			t.Fatalf("denied %s audit = %+v", action, ev)
+		}
 	}
 	if r := a.NewClient(t).Do(http.MethodGet, "/api/auth/sessions", nil); r.Status != http.StatusUnauthorized {
 		t.Fatalf("anonymous: %d %s", r.Status, r.Body)

@@ -34,6 +34,9 @@ const (
 	// administrator; ActionSessionRevokeAll is all of a user's.
 	ActionSessionRevoke    = "session.revoke"
 	ActionSessionRevokeAll = "session.revoke_all"
+	// ActionSessionList is a listing of one's own sessions, audited only
+	// when refused (reads are not audited).
+	ActionSessionList = "session.list"
 )
 
 // AuditEvent is one entry of the audit trail.

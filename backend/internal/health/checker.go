@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
@@ -193,11 +194,38 @@ func describe(ctx context.Context, err error) string {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
 		return "the server did not answer in time"
 	}
-	msg := err.Error()
+	// Go's HTTP client names the request URL in its errors (Post "…": EOF),
+	// and the message is stored where readers who may not see the
+	// upstream URL can read it.
+	msg := redactURLs(err.Error())
 	if i := strings.Index(msg, "dial tcp"); i >= 0 && strings.Contains(msg, "connection refused") {
 		return "the server is unreachable (connection refused)"
 	}
 	return domain.SafeText(msg, 500)
+}
+
+// urlInText matches a URL in error text, up to the quote, space or angle
+// bracket that ends it.
+var urlInText = regexp.MustCompile(`[A-Za-z][A-Za-z0-9+.-]*://[^\s"'<>]*`)
+
+// redactURLs keeps of every URL in s its scheme, host, port and path, and
+// drops its userinfo, query and fragment: credentials travel there (an
+// api_key parameter, user:password@).
+func redactURLs(s string) string {
+	return urlInText.ReplaceAllStringFunc(s, func(u string) string {
+		scheme, rest, _ := strings.Cut(u, "://")
+		authority, path := rest, ""
+		if i := strings.IndexAny(rest, "/?#"); i >= 0 {
+			authority, path = rest[:i], rest[i:]
+		}
+		if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+			authority = authority[i+1:]
+		}
+		if i := strings.IndexAny(path, "?#"); i >= 0 {
+			path = path[:i]
+		}
+		return scheme + "://" + authority + path
+	})
 }
 
 // recorder adds the egress headers to every request of the check, ends

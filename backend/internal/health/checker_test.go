@@ -113,6 +113,14 @@ func TestCheckFailures(t *testing.T) {
 	t.Cleanup(page.Close)
 	redirect := httptest.NewServer(http.RedirectHandler("http://169.254.169.254/latest", http.StatusFound))
 	t.Cleanup(redirect.Close)
+	hangUp := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		conn, _, err := w.(http.Hijacker).Hijack()
+		if err == nil {
+			_ = conn.Close() // the client's error names the URL it posted to
+		}
+	}))
+	t.Cleanup(hangUp.Close)
+	hangUpURL := strings.Replace(hangUp.URL, "://", "://user:pa55@", 1) + "/mcp?api_key=s3cret#frag"
 
 	c := health.NewChecker(health.CheckerOptions{Timeout: 500 * time.Millisecond})
 	for _, tc := range []struct{ name, url, want string }{
@@ -121,11 +129,16 @@ func TestCheckFailures(t *testing.T) {
 		{"not MCP", page.URL + "/mcp", ""},
 		{"redirect", redirect.URL + "/mcp", ""},
 		{"link-local", "http://169.254.169.254:80/mcp", "SSRF guard"},
+		{"hang-up", hangUpURL, `"` + hangUp.URL + `/mcp"`},
 	} {
 		began := time.Now()
 		res := c.Check(context.Background(), server(domain.TransportStreamableHTTP), health.Credentials{UpstreamURL: tc.url})
 		if res.Status != domain.HealthUnhealthy || res.Error == "" || !strings.Contains(res.Error, tc.want) {
 			t.Errorf("%s: %+v", tc.name, res)
+		}
+		// Readers who may not see the upstream URL read the error.
+		if strings.Contains(res.Error, "s3cret") || strings.Contains(res.Error, "user:") || strings.Contains(res.Error, "frag") {
+			t.Errorf("%s: the error shows the URL's credentials: %q", tc.name, res.Error)
 		}
 		if d := time.Since(began); d > 2*time.Second {
 			t.Errorf("%s: took %v with a 500ms timeout", tc.name, d)

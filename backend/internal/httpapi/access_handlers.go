@@ -11,6 +11,8 @@ import (
 // EffectiveAccess is what a user or group may do, and why.
 type EffectiveAccess struct {
 	Subject EffectiveSubject `json:"subject"`
+	// The user is disabled: they cannot sign in and their tokens are refused; what follows is what their groups would give.
+	Disabled bool `json:"disabled"`
 	// The subject's groups: a user's as stored (local membership, or as the identity provider last reported them); for a group, just that group.
 	Groups []string `json:"groups" example:"developers,mcp-server-weather"`
 	// Holds the registry admin scope.
@@ -62,7 +64,7 @@ func wildcardOr(all bool, list []string) []string {
 func effectiveAccessFrom(ea *registry.EffectiveAccess) EffectiveAccess {
 	out := EffectiveAccess{
 		Subject: EffectiveSubject{Kind: ea.Kind, Name: ea.Name},
-		Groups:  nonNil(ea.Groups), IsAdmin: ea.IsAdmin,
+		Groups:  nonNil(ea.Groups), IsAdmin: ea.IsAdmin, Disabled: ea.Disabled,
 		Scopes:  make([]EffectiveScope, len(ea.Scopes)),
 		Servers: make([]EffectiveServer, len(ea.Servers)),
 	}

@@ -50,6 +50,9 @@ type UserService interface {
 	ListSessions(ctx context.Context, userID int64) ([]domain.SessionInfo, error)
 	RevokeSession(ctx context.Context, actor *domain.Principal, userID int64, handle string) error
 	RevokeSessions(ctx context.Context, actor *domain.Principal, userID int64) (int, error)
+	// RequireUser refuses, audited, a caller that is not a user (a service
+	// account): only users have sessions.
+	RequireUser(ctx context.Context, p *domain.Principal, action, route string) error
 }
 
 // RegistryService is the catalog of servers, scopes and mappings, the

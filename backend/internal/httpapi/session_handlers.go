@@ -159,7 +159,7 @@ func (s *server) revokeUserSessions(c *gin.Context) {
 //	@Failure		503	{object}	ErrorResponse	"Session store unavailable"
 //	@Router			/api/auth/sessions [get]
 func (s *server) listMySessions(c *gin.Context) {
-	p, ok := s.userPrincipal(c)
+	p, ok := s.userPrincipal(c, domain.ActionSessionList)
 	if !ok {
 		return
 	}
@@ -187,7 +187,7 @@ func (s *server) listMySessions(c *gin.Context) {
 //	@Failure		503	{object}	ErrorResponse	"Session store unavailable"
 //	@Router			/api/auth/sessions/{session} [delete]
 func (s *server) revokeMySession(c *gin.Context) {
-	p, ok := s.userPrincipal(c)
+	p, ok := s.userPrincipal(c, domain.ActionSessionRevoke)
 	if !ok {
 		return
 	}
@@ -210,11 +210,11 @@ func (s *server) revokeSession(c *gin.Context, userID int64) {
 }
 
 // userPrincipal returns the caller if it is a user; service accounts have
-// no sessions.
-func (s *server) userPrincipal(c *gin.Context) (*domain.Principal, bool) {
+// no sessions, and their request for action is refused, audited.
+func (s *server) userPrincipal(c *gin.Context, action string) (*domain.Principal, bool) {
 	p := principalOf(c)
-	if p == nil || p.UserID == 0 {
-		writeError(c, s.Log, domain.Errorf(domain.EFORBIDDEN, "only users have sessions"))
+	if err := s.Users.RequireUser(c.Request.Context(), p, action, c.Request.Method+" "+c.FullPath()); err != nil {
+		writeError(c, s.Log, err)
 		return nil, false
 	}
 	return p, true

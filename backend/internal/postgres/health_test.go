@@ -181,6 +181,78 @@ func TestHealthHistoryPruning(t *testing.T) {
 	}
 }
 
+// TestHealthHistoryEndsWithTheUpstream: an edit that keeps the upstream
+// keeps the server's history; a new upstream URL or transport deletes it
+// (with the health, reset to unknown), and only that server's.
+func TestHealthHistoryEndsWithTheUpstream(t *testing.T) {
+	t.Parallel()
+	db := testutil.DB(t)
+	ctx := context.Background()
+	s := newServer(t, db)
+	other := &domain.Server{ID: "7a2d0b63-4b88-4d5f-8c9f-4f1b3c2d5e6f", Path: "other", DisplayName: "Other", UpstreamURL: "http://10.0.0.7:8000/mcp",
+		Transport: domain.TransportStreamableHTTP, Enabled: true, Tags: []string{}}
+	if err := (postgres.Servers{}).Create(ctx, db.Pool, other, &postgres.SealedEgress{Type: domain.EgressNone}); err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Now().UTC().Truncate(time.Microsecond)
+	record := func(srv *domain.Server, n int) {
+		t.Helper()
+		checked := postgres.CheckedServer{ID: srv.ID, UpstreamURL: srv.UpstreamURL, Transport: srv.Transport}
+		for i := range n {
+			at := t0.Add(time.Duration(i) * time.Second)
+			if ok, err := (postgres.Servers{}).RecordHealth(ctx, db.Pool, checked, domain.Health{Status: domain.HealthUnhealthy,
+				Error: `Post "` + srv.UpstreamURL + `": connection refused`, LastCheckedAt: &at}, 0); !ok || err != nil {
+				t.Fatalf("record: %v %v", ok, err)
+			}
+		}
+	}
+	count := func(id string) int {
+		t.Helper()
+		h, err := (postgres.HealthChecks{}).List(ctx, db.Pool, id, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(h)
+	}
+	update := func(change func(*domain.Server)) {
+		t.Helper()
+		srv, eg, err := (postgres.Servers{}).Get(ctx, db.Pool, s.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		change(srv)
+		if err := (postgres.Servers{}).Update(ctx, db.Pool, srv, eg); err != nil {
+			t.Fatal(err)
+		}
+		*s = *srv
+	}
+	record(s, 3)
+	record(other, 2)
+
+	update(func(srv *domain.Server) { srv.DisplayName, srv.Tags = "Time of day", []string{"time"} })
+	if n := count(s.ID); n != 3 || s.Health.Status != domain.HealthUnhealthy {
+		t.Fatalf("after an edit that keeps the upstream: %d checks, health %q; want 3, unhealthy", n, s.Health.Status)
+	}
+	for name, change := range map[string]func(*domain.Server){
+		"upstream URL": func(srv *domain.Server) { srv.UpstreamURL = "http://10.0.0.9:8000/mcp" },
+		"transport":    func(srv *domain.Server) { srv.Transport = domain.TransportSSE },
+	} {
+		record(s, 2)
+		update(change)
+		if n := count(s.ID); n != 0 || s.Health.Status != domain.HealthUnknown {
+			t.Fatalf("after a new %s: %d checks, health %q; want none, unknown", name, n, s.Health.Status)
+		}
+		if n := count(other.ID); n != 2 {
+			t.Fatalf("a new %s of one server left another %d checks, want 2", name, n)
+		}
+	}
+	// The new upstream's history starts afresh.
+	record(s, 1)
+	if n := count(s.ID); n != 1 {
+		t.Fatalf("%d checks of the new upstream, want 1", n)
+	}
+}
+
 func tool(name, description, schema string) domain.Tool {
 	return domain.Tool{Name: name, Description: description, InputSchema: json.RawMessage(schema),
 		DefinitionHash: description + "|" + schema}

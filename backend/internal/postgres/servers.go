@@ -114,9 +114,16 @@ func (Servers) GetForUpdate(ctx context.Context, q Querier, id string) (*domain.
 }
 
 // Update writes s's editable fields, increments its version and sets
-// s.Version and s.UpdatedAt. The caller holds the row lock.
+// s.Version and s.UpdatedAt. The caller holds the row lock. A new upstream
+// URL or transport resets health to unknown and deletes the server's
+// health history, in the same statement: the old upstream's checks no
+// longer describe the server, and their errors may name the old URL.
 func (Servers) Update(ctx context.Context, q Querier, s *domain.Server, eg *SealedEgress) error {
+	// Every part of the statement sees the row as it was before the UPDATE.
 	err := q.QueryRow(ctx, `
+		WITH old_history AS (
+			DELETE FROM server_health_checks WHERE server_id = $1 AND EXISTS (
+				SELECT 1 FROM servers WHERE id = $1 AND (upstream_url <> $5 OR transport <> $6)))
 		UPDATE servers SET path = $2, display_name = $3, description = $4, upstream_url = $5, transport = $6,
 		       tags = $7, enabled = $8, license = $9, egress_auth = $10, egress_token = $11, egress_headers = $12,
 		       health_status = CASE WHEN NOT $8 THEN 'disabled'

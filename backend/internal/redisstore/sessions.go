@@ -215,7 +215,9 @@ func (s *Sessions) DeleteUser(ctx context.Context, userID int64) (int, error) {
 
 // ListUser returns the user's live sessions, most recently used first. It
 // reads every session in the user's index in one round trip and removes
-// from the index the entries whose session has ended.
+// from the index the entries whose session has ended, or whose record is
+// corrupt: such a session cannot be used (Touch fails on it), and skipping
+// it keeps the others listed, so they can still be ended.
 func (s *Sessions) ListUser(ctx context.Context, userID int64) ([]domain.SessionInfo, error) {
 	index := s.userKey(userID)
 	keys, err := s.rdb.SMembers(ctx, index).Result()
@@ -236,17 +238,18 @@ func (s *Sessions) ListUser(ctx context.Context, userID int64) ([]domain.Session
 		return nil, domain.Unavailable("session store", err)
 	}
 	out := make([]domain.SessionInfo, 0, len(keys))
-	var ended []any
+	var prune []any // ended or corrupt
 	for i, cmd := range cmds {
 		handle, ok := s.handleOf(keys[i])
 		h := cmd.Val()
 		if !ok || len(h) == 0 {
-			ended = append(ended, keys[i])
+			prune = append(prune, keys[i])
 			continue
 		}
 		sess, err := decodeSession(h)
 		if err != nil {
-			return nil, fmt.Errorf("session: corrupt record: %w", err)
+			prune = append(prune, keys[i])
+			continue
 		}
 		if sess.UserID != userID {
 			continue // not this user's: never list or prune it here
@@ -258,9 +261,10 @@ func (s *Sessions) ListUser(ctx context.Context, userID int64) ([]domain.Session
 		})
 	}
 	// An ended session's key never comes back (its id was random), so
-	// removing it cannot race with a new sign-in.
-	if len(ended) > 0 {
-		if err := s.rdb.SRem(ctx, index, ended...).Err(); err != nil {
+	// removing it cannot race with a new sign-in; a corrupt one is left to
+	// expire.
+	if len(prune) > 0 {
+		if err := s.rdb.SRem(ctx, index, prune...).Err(); err != nil {
 			return nil, domain.Unavailable("session store", err)
 		}
 	}

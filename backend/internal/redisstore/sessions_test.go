@@ -130,3 +130,46 @@ func TestSessionsListAndDeleteByHandle(t *testing.T) {
 		t.Fatalf("user 2's sessions = %+v, %v", got, err)
 	}
 }
+
+// TestSessionsListSkipsCorruptRecords: a session hash that does not decode
+// is left out of the listing and the user's index, and the others are
+// listed and can be ended.
+func TestSessionsListSkipsCorruptRecords(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	rdb, prefix := testutil.Redis(t)
+	s := redisstore.NewSessions(rdb, prefix, []byte("test-secret"))
+	now := time.Now().Truncate(time.Millisecond)
+	good := newSession(t, s, 1, "good-session-id", now, time.Hour)
+	also := newSession(t, s, 1, "also-session-id", now.Add(-time.Minute), time.Hour)
+
+	index := prefix + "user-sessions:1"
+	corrupt := map[string]map[string]any{
+		prefix + "session:" + strings.Repeat("a", 64): {"uid": "not-a-number", "groups": "[]"},
+		prefix + "session:" + strings.Repeat("b", 64): {"uid": "1", "groups": "{not json"},
+	}
+	for key, fields := range corrupt {
+		if err := rdb.HSet(ctx, key, fields).Err(); err != nil {
+			t.Fatal(err)
+		}
+		if err := rdb.SAdd(ctx, index, key).Err(); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	got, err := s.ListUser(ctx, 1)
+	if err != nil || len(got) != 2 || got[0].Handle != good.Handle || got[1].Handle != also.Handle {
+		t.Fatalf("ListUser = %+v, %v; want the two sound sessions", got, err)
+	}
+	for key := range corrupt {
+		if rdb.SIsMember(ctx, index, key).Val() {
+			t.Fatalf("the corrupt session %s is still in the index %v", key, rdb.SMembers(ctx, index).Val())
+		}
+	}
+	if ok, err := s.DeleteHandle(ctx, 1, also.Handle); !ok || err != nil {
+		t.Fatalf("DeleteHandle = %v, %v", ok, err)
+	}
+	if got, err := s.ListUser(ctx, 1); err != nil || len(got) != 1 || got[0].Handle != good.Handle {
+		t.Fatalf("ListUser after ending one = %+v, %v", got, err)
+	}
+}

@@ -30,6 +30,9 @@ type EffectiveAccess struct {
 	Groups  []string
 	IsAdmin bool
 	Scopes  []authz.ScopeSource
+	// Disabled is set for a disabled user, who cannot sign in and whose
+	// tokens are refused: the rest is what their groups would give.
+	Disabled bool
 	// Servers are those the subject holds some permission on, by path.
 	Servers []EffectiveServer
 }
@@ -77,7 +80,7 @@ func (s *Service) EffectiveAccess(ctx context.Context, p *domain.Principal, q Ac
 		if err != nil {
 			return nil, err
 		}
-		out = &EffectiveAccess{Kind: SubjectUser, Name: u.Username, Groups: append([]string{}, u.Groups...)}
+		out = &EffectiveAccess{Kind: SubjectUser, Name: u.Username, Disabled: u.Disabled, Groups: append([]string{}, u.Groups...)}
 	default:
 		if err := domain.ValidateGroupName("group", *q.Group); err != nil {
 			var e *domain.Error

@@ -1067,6 +1067,8 @@ export interface components {
             token: string;
         };
         EffectiveAccess: {
+            /** @description The user is disabled: they cannot sign in and their tokens are refused; what follows is what their groups would give. */
+            disabled: boolean;
             /**
              * @description The subject's groups: a user's as stored (local membership, or as the identity provider last reported them); for a group, just that group.
              * @example [

@@ -102,6 +102,11 @@ export function EffectivePanel() {
               </Badge>
             ) : null}
           </Group>
+          {access.data.disabled ? (
+            <Alert color="orange" variant="light" title={`${access.data.subject.name} is disabled`}>
+              They cannot sign in and their tokens are refused; below is what their groups would give them.
+            </Alert>
+          ) : null}
           <Text size="sm" fw={600}>
             Scopes
           </Text>

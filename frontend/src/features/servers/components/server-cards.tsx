@@ -5,6 +5,7 @@ import { paths } from '@/config/paths';
 
 import type { Server } from '../api/keys';
 import { toolCount } from '../utils/health';
+import { useListState } from '../utils/list-return';
 import { can } from '../utils/permissions';
 import { CheckedAt } from './checked-at';
 import { HealthBadge } from './health-badge';
@@ -18,6 +19,7 @@ export type ServerViewProps = {
 
 /** One card per server: what it is, how it is, and what the user may do with it. */
 export function ServerCards({ servers, onConnect }: ServerViewProps) {
+  const listState = useListState();
   return (
     <ul className="card-grid" aria-label="Servers">
       {servers.map((s) => (
@@ -25,7 +27,8 @@ export function ServerCards({ servers, onConnect }: ServerViewProps) {
           <Paper withBorder p="md" className="server-card" component="article" aria-labelledby={`server-${s.id}`}>
             <Group justify="space-between" align="flex-start" wrap="nowrap" gap="xs">
               <div className="server-card__title">
-                <Anchor component={Link} to={paths.server(s.id)} fw={600} id={`server-${s.id}`}>
+                <Anchor component={Link} to={paths.server(s.id)}
+                  state={listState} fw={600} id={`server-${s.id}`}>
                   {s.display_name}
                 </Anchor>
                 <Text size="sm" c="dimmed" ff="monospace">
@@ -72,6 +75,7 @@ export function ServerCards({ servers, onConnect }: ServerViewProps) {
                     variant="default"
                     component={Link}
                     to={paths.editServer(s.id)}
+                    state={listState}
                     aria-label={`Edit ${s.display_name}`}
                   >
                     Edit

@@ -13,6 +13,7 @@ import type { Server } from '../api/keys';
 import { useRefreshServer } from '../api/refresh-server';
 import { endpointUrl } from '../utils/client-configs';
 import { toolCount } from '../utils/health';
+import { useListHref, useListState } from '../utils/list-return';
 import { withLive } from '../utils/live-state';
 import { can } from '../utils/permissions';
 import { CheckedAt } from './checked-at';
@@ -46,6 +47,7 @@ function DeleteButton({ server }: { server: Server }) {
   const [seen, setSeen] = useState<number>();
   const open = seen !== undefined;
   const navigate = useNavigate();
+  const listHref = useListHref();
   const remove = useDeleteServer();
   const close = () => {
     remove.reset();
@@ -82,7 +84,7 @@ function DeleteButton({ server }: { server: Server }) {
                   {
                     onSuccess: () => {
                       notifications.show({ color: 'green', message: `${server.display_name} was deleted.` });
-                      void navigate(paths.home);
+                      void navigate(listHref);
                     },
                   },
                 )
@@ -103,6 +105,8 @@ export function ServerDetailPage({ id }: { id: string }) {
   const live = useLiveHealth();
   const refresh = useRefreshServer();
   const [connecting, setConnecting] = useState(false);
+  const listState = useListState();
+  const listHref = useListHref();
 
   if (query.isPending) {
     return (
@@ -132,7 +136,7 @@ export function ServerDetailPage({ id }: { id: string }) {
   return (
     <div className="page">
       <title>{`${server.display_name} · MCP Gateway Registry`}</title>
-      <Anchor component={Link} to={paths.home} size="sm">
+      <Anchor component={Link} to={listHref} size="sm">
         ← Servers
       </Anchor>
       <div className="page__head">
@@ -170,7 +174,7 @@ export function ServerDetailPage({ id }: { id: string }) {
             </Button>
           ) : null}
           {can(server, 'edit') ? (
-            <Button variant="default" component={Link} to={paths.editServer(server.id)}>
+            <Button variant="default" component={Link} to={paths.editServer(server.id)} state={listState}>
               Edit
             </Button>
           ) : null}

@@ -12,6 +12,7 @@ import type { Server } from '../api/keys';
 import { useServers } from '../api/list-servers';
 import { useUpdateServer } from '../api/update-server';
 import { allTags } from '../utils/filters';
+import { useListState } from '../utils/list-return';
 import { can } from '../utils/permissions';
 import { toCreateRequest, toUpdateChanges } from '../utils/server-form';
 import { ServerForm } from './server-form';
@@ -92,10 +93,11 @@ function EditServer({ initial, reload }: { initial: Server; reload: () => Promis
   const update = useUpdateServer();
   const servers = useServers();
   const [base, setBase] = useState(initial);
+  const listState = useListState();
   return (
     <div className="page page--narrow">
       <title>{`Edit ${base.display_name} · MCP Gateway Registry`}</title>
-      <Anchor component={Link} to={paths.server(base.id)} size="sm">
+      <Anchor component={Link} to={paths.server(base.id)} state={listState} size="sm">
         ← {base.display_name}
       </Anchor>
       <Title order={1} size="h2" className="page__title">
@@ -105,7 +107,7 @@ function EditServer({ initial, reload }: { initial: Server; reload: () => Promis
         key={base.version}
         server={base}
         knownTags={servers.data ? allTags(servers.data) : []}
-        onCancel={() => void navigate(paths.server(base.id))}
+        onCancel={() => void navigate(paths.server(base.id), { state: listState })}
         onReload={async () => {
           const fresh = await reload();
           if (fresh) setBase(fresh);
@@ -116,7 +118,7 @@ function EditServer({ initial, reload }: { initial: Server; reload: () => Promis
             await update.mutateAsync({ id: base.id, version: base.version, changes });
             notifications.show({ color: 'green', message: 'Changes saved.' });
           }
-          void navigate(paths.server(base.id));
+          void navigate(paths.server(base.id), { state: listState });
         }}
       />
     </div>

@@ -4,6 +4,7 @@ import { Link } from 'react-router';
 import { paths } from '@/config/paths';
 
 import { toolCount } from '../utils/health';
+import { useListState } from '../utils/list-return';
 import { can } from '../utils/permissions';
 import { CheckedAt } from './checked-at';
 import { HealthBadge } from './health-badge';
@@ -12,6 +13,7 @@ import { ServerStatus } from './server-status';
 
 /** The servers as a dense table: one row each, the same facts and actions as the cards. */
 export function ServerTable({ servers, onConnect }: ServerViewProps) {
+  const listState = useListState();
   return (
     <div className="table-scroll">
       <Table striped highlightOnHover verticalSpacing="sm" aria-label="Servers">
@@ -31,7 +33,8 @@ export function ServerTable({ servers, onConnect }: ServerViewProps) {
           {servers.map((s) => (
             <Table.Tr key={s.id} data-server={s.path} data-status={s.health.status}>
               <Table.Td>
-                <Anchor component={Link} to={paths.server(s.id)} fw={600}>
+                <Anchor component={Link} to={paths.server(s.id)}
+                  state={listState} fw={600}>
                   {s.display_name}
                 </Anchor>
                 <Text size="xs" c="dimmed" ff="monospace">
@@ -68,6 +71,7 @@ export function ServerTable({ servers, onConnect }: ServerViewProps) {
                       variant="default"
                       component={Link}
                       to={paths.editServer(s.id)}
+                    state={listState}
                       aria-label={`Edit ${s.display_name}`}
                     >
                       Edit

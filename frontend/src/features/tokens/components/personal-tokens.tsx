@@ -18,13 +18,14 @@ function CreateTokenDialog({ opened, onClose }: { opened: boolean; onClose: () =
   const [lifetime, setLifetime] = useState('90');
   const [created, setCreated] = useState<CreatedToken>();
 
-  function close() {
+  // The dialog fades out first, then forgets: it must not flash the empty form while closing.
+  function forget() {
     create.reset();
     setCreated(undefined);
     setName('');
     setLifetime('90');
-    onClose();
   }
+  const close = onClose;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -44,6 +45,7 @@ function CreateTokenDialog({ opened, onClose }: { opened: boolean; onClose: () =
       closeOnClickOutside={!created}
       closeOnEscape={!created}
       withCloseButton={!created}
+      onExitTransitionEnd={forget}
     >
       {created ? (
         <Stack>

@@ -54,14 +54,15 @@ function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: ()
   const [groups, setGroups] = useState<string[]>([]);
   const [created, setCreated] = useState<ServiceAccountCredentials>();
 
-  function close() {
+  // The dialog fades out first, then forgets: it must not flash the empty form while closing.
+  function forget() {
     create.reset();
     setCreated(undefined);
     setName('');
     setDescription('');
     setGroups([]);
-    onClose();
   }
+  const close = onClose;
 
   function submit(event: FormEvent) {
     event.preventDefault();
@@ -79,6 +80,7 @@ function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: ()
       closeOnClickOutside={!created}
       closeOnEscape={!created}
       withCloseButton={!created}
+      onExitTransitionEnd={forget}
     >
       {created ? (
         <Stack>

@@ -86,6 +86,7 @@ describe('AccessPage', () => {
           subject: { kind: 'user', name: 'alice' },
           groups: ['mcp-server-weather'],
           is_admin: false,
+          disabled: true,
           scopes: [{ name: 'mcp:server:weather:read', group: 'mcp-server-weather', source: 'convention' }],
           servers: [
             {
@@ -108,6 +109,7 @@ describe('AccessPage', () => {
     expect(within(row).getByText('all')).toBeInTheDocument();
     expect(within(row).getByText('get_forecast')).toBeInTheDocument();
     expect(screen.getByText(/convention of mcp-server-weather/)).toBeInTheDocument();
+    expect(screen.getByText('alice is disabled')).toBeInTheDocument();
   });
 
   it('imports scopes.yml as YAML, all or nothing', async () => {

@@ -1,4 +1,5 @@
 import { act, screen, waitFor, within } from '@testing-library/react';
+import { Route, Routes } from 'react-router';
 import { describe, expect, it, vi } from 'vitest';
 
 import { setCsrfToken } from '@/lib/api/csrf';
@@ -9,6 +10,7 @@ import { currentLocation, renderWithProviders } from '@/testing/render';
 
 import type { Server } from '@/features/servers/api/keys';
 import type { LiveServer } from '@/features/servers/utils/live-state';
+import { ServerDetailPage } from '../server-detail-page';
 import { ServersPage } from '../servers-page';
 
 const time = makeServer({ id: 'id-time', path: 'currenttime', display_name: 'Current Time', tags: ['time'] });
@@ -185,6 +187,26 @@ describe('ServersPage', () => {
     await user.clear(screen.getByRole('searchbox', { name: 'Search' }));
     await user.type(screen.getByRole('searchbox', { name: 'Search' }), 'no such thing');
     expect(screen.getByText('No servers match these filters.')).toBeInTheDocument();
+  });
+
+  it('comes back from a server to the list as it was filtered', async () => {
+    mockFetch({
+      'GET /api/servers': () => json({ items: [time, weather] }),
+      'GET /api/servers/id-weather': () => json(weather),
+      'GET /api/servers/id-weather/tools': () => json({ items: [] }),
+      'GET /api/servers/id-weather/health': () => json({ items: [] }),
+    });
+    const { user } = renderWithProviders(
+      <Routes>
+        <Route path="/" element={<ServersPage canRegister />} />
+        <Route path="/servers/:id" element={<ServerDetailPage id="id-weather" />} />
+      </Routes>,
+      { route: '/?tag=demo' },
+    );
+    await user.click(await screen.findByRole('link', { name: 'Weather' }));
+    await user.click(await screen.findByRole('link', { name: '← Servers' }));
+    await screen.findByText('1 of 2 servers');
+    expect(currentLocation()).toBe('/?tag=demo');
   });
 
   it('remembers the table view', async () => {
