@@ -56,3 +56,23 @@ export function renderWithProviders(ui: ReactElement, { route = '/' }: { route?:
   );
   return { ...result, queryClient, user };
 }
+
+type User = ReturnType<typeof userEvent.setup>;
+
+/**
+ * Opens the menu behind the button named `button` and picks `item`. The
+ * menu opens with a transition, and jsdom sometimes reports its items
+ * hidden for a moment after: the menu is opened again if need be.
+ */
+export async function chooseMenuItem(user: User, button: string, item: string) {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    await user.click(await screen.findByRole('button', { name: button }));
+    const found = await screen.findByRole('menuitem', { name: item }, { timeout: 1500 }).catch(() => undefined);
+    if (found) {
+      await user.click(found);
+      return;
+    }
+    await user.keyboard('{Escape}');
+  }
+  throw new Error(`the menu of "${button}" never showed "${item}"`);
+}

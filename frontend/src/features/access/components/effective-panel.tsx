@@ -1,7 +1,8 @@
-import { Alert, Autocomplete, Badge, Button, Code, Group, Loader, SegmentedControl, Stack, Table, Text } from '@mantine/core';
+import { Alert, Autocomplete, Badge, Button, Code, Group, SegmentedControl, Stack, Table, Text } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 import { useSearchParams } from 'react-router';
 
+import { Loading } from '@/components/ui/loading';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 
 import { useEffectiveAccess, type Subject } from '../api/effective-access';
@@ -71,10 +72,7 @@ export function EffectivePanel() {
           Pick a user or a group: the table shows what they may do on every server, and which scopes grant it.
         </Text>
       ) : access.isPending ? (
-        <Group role="status" gap="xs">
-          <Loader size="xs" />
-          <Text size="sm">Working it out…</Text>
-        </Group>
+        <Loading label="Working it out…" />
       ) : access.isError ? (
         <Alert color={access.error instanceof ApiError && access.error.status === 404 ? 'gray' : 'red'} role="alert">
           {access.error instanceof ApiError && access.error.status === 404

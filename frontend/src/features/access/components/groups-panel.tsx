@@ -1,6 +1,7 @@
-import { Alert, Button, Group, Loader, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Group, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
+import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 
@@ -67,17 +68,12 @@ export function GroupsPanel() {
 
   if (groups.isPending) {
     return (
-      <Group role="status" gap="xs">
-        <Loader size="xs" />
-        <Text size="sm">Loading groups…</Text>
-      </Group>
+      <Loading label="Loading groups…" />
     );
   }
   if (groups.isError) {
     return (
-      <Alert color="red" role="alert" title="Could not load the groups">
-        {errorMessage(groups.error)}
-      </Alert>
+      <LoadError title="Could not load the groups" error={groups.error} />
     );
   }
   return (

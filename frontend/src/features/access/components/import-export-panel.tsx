@@ -1,8 +1,8 @@
 import { Alert, Button, Checkbox, FileButton, Group, Stack, Text, Textarea, Title } from '@mantine/core';
 import { useState } from 'react';
 
+import { LoadError } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { errorMessage } from '@/lib/api/errors';
 
 import { exportScopesUrl, useImportScopes } from '../api/import-scopes';
 
@@ -64,9 +64,7 @@ export function ImportExportPanel() {
           onChange={(e) => setReplace(e.currentTarget.checked)}
         />
         {importer.isError ? (
-          <Alert color="red" role="alert" title="Nothing was imported">
-            {errorMessage(importer.error)}
-          </Alert>
+          <LoadError title="Nothing was imported" error={importer.error} />
         ) : null}
         {importer.isSuccess ? (
           <Alert color="green" role="status" title="Imported">

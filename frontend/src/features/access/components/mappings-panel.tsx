@@ -1,6 +1,7 @@
-import { Alert, Badge, Button, Group, Loader, Modal, MultiSelect, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, MultiSelect, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
+import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -94,17 +95,12 @@ export function MappingsPanel() {
 
   if (mappings.isPending) {
     return (
-      <Group role="status" gap="xs">
-        <Loader size="xs" />
-        <Text size="sm">Loading mappings…</Text>
-      </Group>
+      <Loading label="Loading mappings…" />
     );
   }
   if (mappings.isError) {
     return (
-      <Alert color="red" role="alert" title="Could not load the mappings">
-        {errorMessage(mappings.error)}
-      </Alert>
+      <LoadError title="Could not load the mappings" error={mappings.error} />
     );
   }
   return (

@@ -1,6 +1,7 @@
-import { Alert, Badge, Button, Code, Group, Loader, Stack, Table, Text, TextInput } from '@mantine/core';
+import { Badge, Button, Code, Group, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 
+import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -46,17 +47,12 @@ export function ScopesPanel() {
 
   if (scopes.isPending) {
     return (
-      <Group role="status" gap="xs">
-        <Loader size="xs" />
-        <Text size="sm">Loading scopes…</Text>
-      </Group>
+      <Loading label="Loading scopes…" />
     );
   }
   if (scopes.isError) {
     return (
-      <Alert color="red" role="alert" title="Could not load the scopes">
-        {errorMessage(scopes.error)}
-      </Alert>
+      <LoadError title="Could not load the scopes" error={scopes.error} />
     );
   }
   const needle = q.trim().toLowerCase();

@@ -1,12 +1,10 @@
 import {
-  Alert,
   Anchor,
   Autocomplete,
   Badge,
   Button,
   Code,
   Group,
-  Loader,
   Modal,
   Select,
   Stack,
@@ -18,7 +16,7 @@ import {
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
-import { errorMessage } from '@/lib/api/errors';
+import { LoadError, Loading } from '@/components/ui/loading';
 
 import { useAudit, type AuditEvent } from '../api/list-audit';
 import { auditFiltersToParams, emptyFilters, exportUrl, knownActions, parseAuditFilters, type AuditFilters } from '../utils/filters';
@@ -158,14 +156,9 @@ export function AuditPage() {
         onChange={(f) => setParams(auditFiltersToParams(f), { replace: true })}
       />
       {audit.isPending ? (
-        <Group role="status" gap="xs">
-          <Loader size="xs" />
-          <Text size="sm">Loading events…</Text>
-        </Group>
+        <Loading label="Loading events…" />
       ) : audit.isError ? (
-        <Alert color="red" role="alert" title="Could not load the audit log">
-          {errorMessage(audit.error)}
-        </Alert>
+        <LoadError title="Could not load the audit log" error={audit.error} />
       ) : events.length === 0 ? (
         <Text className="empty">No events match.</Text>
       ) : (

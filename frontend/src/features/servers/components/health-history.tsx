@@ -1,5 +1,6 @@
-import { Alert, Group, Loader, Table, Text } from '@mantine/core';
+import { Alert, Table, Text } from '@mantine/core';
 
+import { Loading } from '@/components/ui/loading';
 import { errorMessage } from '@/lib/api/errors';
 
 import { useHealthHistory, type HealthCheck } from '../api/health-history';
@@ -28,10 +29,7 @@ export function HealthHistory({ serverId }: { serverId: string }) {
   const history = useHealthHistory(serverId);
   if (history.isPending) {
     return (
-      <Group role="status" gap="xs">
-        <Loader size="xs" />
-        <Text size="sm">Loading the history…</Text>
-      </Group>
+      <Loading label="Loading the history…" />
     );
   }
   if (history.isError) {

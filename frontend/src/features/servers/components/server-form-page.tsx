@@ -3,8 +3,8 @@ import { notifications } from '@mantine/notifications';
 import { useState } from 'react';
 import { Link, useNavigate } from 'react-router';
 
+import { LoadError } from '@/components/ui/loading';
 import { paths } from '@/config/paths';
-import { errorMessage } from '@/lib/api/errors';
 
 import { useCreateServer } from '../api/create-server';
 import { useServer } from '../api/get-server';
@@ -59,9 +59,7 @@ export function EditServerPage({ id }: { id: string }) {
   if (query.isError) {
     return (
       <Stack>
-        <Alert color="red" role="alert" title="Could not load the server">
-          {errorMessage(query.error)}
-        </Alert>
+        <LoadError title="Could not load the server" error={query.error} />
         <Anchor component={Link} to={paths.home}>
           Back to the servers
         </Anchor>

@@ -1,7 +1,7 @@
-import { Accordion, Alert, Badge, Button, Code, Group, Loader, Text, TextInput } from '@mantine/core';
+import { Accordion, Alert, Badge, Button, Code, Group, Text, TextInput } from '@mantine/core';
 import { useState } from 'react';
 
-import { errorMessage } from '@/lib/api/errors';
+import { LoadError, Loading } from '@/components/ui/loading';
 
 import type { Tool } from '../api/keys';
 import { useServerTools } from '../api/list-tools';
@@ -48,17 +48,12 @@ export function ToolList({ serverId }: { serverId: string }) {
 
   if (tools.isPending) {
     return (
-      <Group role="status" gap="xs">
-        <Loader size="xs" />
-        <Text size="sm">Loading tools…</Text>
-      </Group>
+      <Loading label="Loading tools…" />
     );
   }
   if (tools.isError) {
     return (
-      <Alert color="red" role="alert" title="Could not load the tools">
-        {errorMessage(tools.error)}
-      </Alert>
+      <LoadError title="Could not load the tools" error={tools.error} />
     );
   }
   if (tools.data.length === 0) {

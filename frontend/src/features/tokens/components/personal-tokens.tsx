@@ -1,6 +1,7 @@
-import { Alert, Button, Code, Group, Loader, Modal, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
+import { Alert, Button, Code, Group, Modal, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
+import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { SecretReveal } from '@/components/ui/secret-reveal';
 import { ApiError, errorMessage } from '@/lib/api/errors';
@@ -127,14 +128,9 @@ export function PersonalTokens({ isAdmin, canCreate }: { isAdmin: boolean; canCr
         </Alert>
       ) : null}
       {tokens.isPending ? (
-        <Group role="status" gap="xs">
-          <Loader size="xs" />
-          <Text size="sm">Loading tokens…</Text>
-        </Group>
+        <Loading label="Loading tokens…" />
       ) : tokens.isError ? (
-        <Alert color="red" role="alert" title="Could not load the tokens">
-          {errorMessage(tokens.error)}
-        </Alert>
+        <LoadError title="Could not load the tokens" error={tokens.error} />
       ) : tokens.data.length === 0 ? (
         <Text className="empty">No tokens yet.</Text>
       ) : (

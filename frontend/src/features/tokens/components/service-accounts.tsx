@@ -4,7 +4,6 @@ import {
   Button,
   Code,
   Group,
-  Loader,
   Menu,
   Modal,
   Stack,
@@ -16,6 +15,7 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 
+import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { SecretReveal } from '@/components/ui/secret-reveal';
 import { ApiError, errorMessage } from '@/lib/api/errors';
@@ -193,14 +193,9 @@ export function ServiceAccounts() {
         <Button onClick={() => setCreating(true)}>Create service account</Button>
       </Group>
       {accounts.isPending ? (
-        <Group role="status" gap="xs">
-          <Loader size="xs" />
-          <Text size="sm">Loading service accounts…</Text>
-        </Group>
+        <Loading label="Loading service accounts…" />
       ) : accounts.isError ? (
-        <Alert color="red" role="alert" title="Could not load the service accounts">
-          {errorMessage(accounts.error)}
-        </Alert>
+        <LoadError title="Could not load the service accounts" error={accounts.error} />
       ) : accounts.data.length === 0 ? (
         <Text className="empty">No service accounts yet.</Text>
       ) : (

@@ -1,6 +1,7 @@
-import { Alert, Badge, Button, Group, Loader, Modal, Stack, Table, Text } from '@mantine/core';
+import { Alert, Badge, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 
+import { Loading } from '@/components/ui/loading';
 import { errorMessage } from '@/lib/api/errors';
 
 import type { User } from '../api/keys';
@@ -26,10 +27,7 @@ export function SessionsDialog({ user, onClose }: { user: User | undefined; onCl
   return (
     <Modal opened={user !== undefined} onClose={close} title={user ? `Sessions of ${user.username}` : ''} size="xl">
       {!user ? null : sessions.isPending ? (
-        <Group role="status" gap="xs">
-          <Loader size="xs" />
-          <Text size="sm">Loading sessions…</Text>
-        </Group>
+        <Loading label="Loading sessions…" />
       ) : sessions.isError ? (
         <Alert color="red" role="alert">
           {errorMessage(sessions.error)}

@@ -1,9 +1,10 @@
-import { Alert, Badge, Button, Group, Loader, Menu, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, SegmentedControl, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { useState } from 'react';
 import { useSearchParams } from 'react-router';
 
 import { notifications } from '@mantine/notifications';
 
+import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -78,14 +79,9 @@ export function UsersPage({ currentUsername }: { currentUsername: string }) {
         />
       </div>
       {users.isPending ? (
-        <Group role="status" gap="xs">
-          <Loader size="xs" />
-          <Text size="sm">Loading users…</Text>
-        </Group>
+        <Loading label="Loading users…" />
       ) : users.isError ? (
-        <Alert color="red" role="alert" title="Could not load the users">
-          {errorMessage(users.error)}
-        </Alert>
+        <LoadError title="Could not load the users" error={users.error} />
       ) : shown.length === 0 ? (
         <Text className="empty">{q || source !== 'all' ? 'No users match.' : 'No users yet.'}</Text>
       ) : (

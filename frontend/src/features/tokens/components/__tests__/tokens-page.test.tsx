@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { setCsrfToken } from '@/lib/api/csrf';
 import type { components } from '@/lib/api/schema';
 import { apiError, json, mockFetch } from '@/testing/mock-fetch';
-import { renderWithProviders } from '@/testing/render';
+import { chooseMenuItem, renderWithProviders } from '@/testing/render';
 
 import { TokensPage } from '../tokens-page';
 
@@ -120,8 +120,7 @@ describe('TokensPage', () => {
     expect(await api.requestsTo('POST /api/service-accounts')[0]!.json()).toEqual({ name: 'bot', description: '', groups: ['mcp-user'] });
     await user.click(within(ready).getByRole('button', { name: 'Done' }));
 
-    await user.click(screen.getByRole('button', { name: 'Actions for ci-deployer' }));
-    await user.click(await screen.findByRole('menuitem', { name: 'Rotate secret…' }));
+    await chooseMenuItem(user, 'Actions for ci-deployer', 'Rotate secret…');
     const confirm = await screen.findByRole('dialog', { name: 'Rotate the client secret of ci-deployer?' });
     await user.click(within(confirm).getByRole('button', { name: 'Rotate secret' }));
     expect(await screen.findByText('second-secret')).toBeInTheDocument();

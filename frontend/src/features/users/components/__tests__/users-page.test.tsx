@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 
 import type { components } from '@/lib/api/schema';
 import { apiError, json, mockFetch } from '@/testing/mock-fetch';
-import { renderWithProviders } from '@/testing/render';
+import { chooseMenuItem, renderWithProviders } from '@/testing/render';
 
 import { UsersPage } from '../users-page';
 
@@ -77,8 +77,7 @@ describe('UsersPage', () => {
   it('edits groups, warning that sessions end, and sends only the change', async () => {
     const api = routes({ 'PATCH /api/users/2': () => json({ ...alice, groups: ['developers', 'mcp-user'] }) });
     const { user: u } = renderWithProviders(<UsersPage currentUsername="admin" />);
-    await u.click(await screen.findByRole('button', { name: 'Actions for alice' }));
-    await u.click(await screen.findByRole('menuitem', { name: 'Edit…' }));
+    await chooseMenuItem(u, 'Actions for alice', 'Edit…');
     const dialog = await screen.findByRole('dialog', { name: 'Edit alice' });
     await u.type(within(dialog).getByLabelText(/^Groups/), 'mcp-user{Enter}');
     expect(within(dialog).getByText(/ends all of alice's sessions/)).toBeInTheDocument();
@@ -107,8 +106,7 @@ describe('UsersPage', () => {
       },
     });
     const { user: u } = renderWithProviders(<UsersPage currentUsername="admin" />);
-    await u.click(await screen.findByRole('button', { name: 'Actions for alice' }));
-    await u.click(await screen.findByRole('menuitem', { name: 'Sessions…' }));
+    await chooseMenuItem(u, 'Actions for alice', 'Sessions…');
     const dialog = await screen.findByRole('dialog', { name: 'Sessions of alice' });
     await within(dialog).findAllByText('10.0.0.1');
     const row = dialog.querySelector<HTMLElement>('[data-session="s1"]')!;
