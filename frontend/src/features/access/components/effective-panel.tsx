@@ -7,7 +7,7 @@ import { ApiError, errorMessage } from '@/lib/api/errors';
 
 import { useEffectiveAccess, type Subject } from '../api/effective-access';
 import { useGroups } from '../api/list-groups';
-import { useUsernames } from '../api/list-suggestions';
+import { useUsernames } from '../api/list-usernames';
 import { permissionLabel } from '../utils/rules';
 
 function List({ items }: { items: string[] }) {

@@ -20,7 +20,7 @@ import { RemoveIcon } from '@/components/ui/icons';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 
 import type { Scope } from '../api/keys';
-import { useServerNames } from '../api/list-suggestions';
+import { useServerNames } from '../api/list-server-names';
 import { usePutScope } from '../api/put-scope';
 import {
   allPermissions,
