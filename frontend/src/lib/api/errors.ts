@@ -67,3 +67,8 @@ export function errorMessage(error: unknown): string {
   if (error instanceof TypeError) return 'Could not reach the server. Check your connection and try again.';
   return 'Something went wrong. Please try again.';
 }
+
+/** The gateway's message when `error` concerns the request field `field`, for showing under that field. */
+export function fieldError(error: unknown, field: string): string | undefined {
+  return error instanceof ApiError && error.field === field ? error.message : undefined;
+}

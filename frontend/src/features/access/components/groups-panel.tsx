@@ -1,9 +1,10 @@
 import { Alert, Button, Group, Modal, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
+import { FormActions } from '@/components/ui/form-actions';
 import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { ApiError, errorMessage } from '@/lib/api/errors';
+import { errorMessage, fieldError } from '@/lib/api/errors';
 
 import { useCreateGroup } from '../api/create-group';
 import { useDeleteGroup } from '../api/delete-group';
@@ -25,7 +26,7 @@ function CreateGroupDialog({ opened, onClose }: { opened: boolean; onClose: () =
     if (!name.trim()) return;
     create.mutate({ name: name.trim(), description: description.trim() }, { onSuccess: close });
   }
-  const nameError = create.error instanceof ApiError && create.error.field === 'name' ? create.error.message : undefined;
+  const nameError = fieldError(create.error, 'name');
   return (
     <Modal opened={opened} onClose={close} title="Create a local group">
       <form onSubmit={submit} noValidate>
@@ -45,14 +46,7 @@ function CreateGroupDialog({ opened, onClose }: { opened: boolean; onClose: () =
               {errorMessage(create.error)}
             </Alert>
           ) : null}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending} disabled={!name.trim()}>
-              Create group
-            </Button>
-          </Group>
+          <FormActions onCancel={close} submitLabel="Create group" pending={create.isPending} disabled={!name.trim()} />
         </Stack>
       </form>
     </Modal>

@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Modal, MultiSelect, Stack, Table, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
+import { FormActions } from '@/components/ui/form-actions';
 import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
@@ -70,14 +71,7 @@ function MappingForm({ mapping, scopeNames, onClose }: { mapping: Mapping | null
             {errorMessage(put.error)}
           </Alert>
         ) : null}
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={put.isPending}>
-            Save mapping
-          </Button>
-        </Group>
+        <FormActions onCancel={onClose} submitLabel="Save mapping" pending={put.isPending} />
       </Stack>
     </form>
   );

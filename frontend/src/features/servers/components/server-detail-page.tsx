@@ -3,6 +3,7 @@ import { notifications } from '@mantine/notifications';
 import { useState, type ReactNode } from 'react';
 import { Link, useNavigate } from 'react-router';
 
+import { dateTime } from '@/lib/format';
 import { paths } from '@/config/paths';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 
@@ -34,10 +35,6 @@ function Fact({ label, children }: { label: string; children: ReactNode }) {
       <Table.Td className="break">{children}</Table.Td>
     </Table.Tr>
   );
-}
-
-function when(iso: string | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : '—';
 }
 
 function DeleteButton({ server }: { server: Server }) {
@@ -199,7 +196,7 @@ export function ServerDetailPage({ id }: { id: string }) {
                 {server.health.error}
               </Text>
             ) : null}
-            <Text size="sm">Last healthy: {when(server.health.last_healthy_at)}</Text>
+            <Text size="sm">Last healthy: {dateTime(server.health.last_healthy_at)}</Text>
             <Text size="sm">{toolCount(server.tool_count)} at the last check</Text>
             <HealthHistory serverId={server.id} />
           </Stack>
@@ -259,10 +256,10 @@ export function ServerDetailPage({ id }: { id: string }) {
               </Fact>
               {server.license ? <Fact label="License">{server.license}</Fact> : null}
               <Fact label="Registered">
-                {when(server.created_at)} by {server.created_by}
+                {dateTime(server.created_at)} by {server.created_by}
               </Fact>
               <Fact label="Last edited">
-                {when(server.updated_at)} by {server.updated_by} (version {server.version})
+                {dateTime(server.updated_at)} by {server.updated_by} (version {server.version})
               </Fact>
               <Fact label="You may">{server.permissions.join(', ') || 'see it'}</Fact>
             </Table.Tbody>

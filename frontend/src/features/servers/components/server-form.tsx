@@ -17,6 +17,7 @@ import {
 import { useForm } from '@mantine/form';
 import { useState } from 'react';
 
+import { FormActions } from '@/components/ui/form-actions';
 import { RemoveIcon } from '@/components/ui/icons';
 import { ApiError, errorMessage } from '@/lib/api/errors';
 
@@ -233,14 +234,7 @@ export function ServerForm({ server, onSubmit, onCancel, onReload, knownTags = [
           </Stack>
         </Paper>
 
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={submitting}>
-            {server ? 'Save changes' : 'Register server'}
-          </Button>
-        </Group>
+        <FormActions onCancel={onCancel} submitLabel={server ? 'Save changes' : 'Register server'} pending={submitting} />
       </Stack>
     </form>
   );

@@ -33,7 +33,7 @@ export function ServersPage({ canRegister }: ServersPageProps) {
   const servers = useServers();
   const live = useLiveHealth();
   const [searchParams, setSearchParams] = useSearchParams();
-  const filters = parseFilters(searchParams);
+  const filters = useMemo(() => parseFilters(searchParams), [searchParams]);
   const [view, setView] = useLocalStorage<ViewMode>({ key: 'mcpgw.servers.view', defaultValue: 'cards' });
   const [connecting, setConnecting] = useState<Server | null>(null);
 

@@ -1,10 +1,11 @@
 import { Alert, Button, Code, Group, Modal, Select, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useState, type FormEvent } from 'react';
 
+import { FormActions } from '@/components/ui/form-actions';
 import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { SecretReveal } from '@/components/ui/secret-reveal';
-import { ApiError, errorMessage } from '@/lib/api/errors';
+import { errorMessage, fieldError } from '@/lib/api/errors';
 
 import { useCreateToken, type CreatedToken } from '../api/create-token';
 import type { AccessToken } from '../api/keys';
@@ -34,8 +35,7 @@ function CreateTokenDialog({ opened, onClose }: { opened: boolean; onClose: () =
     create.mutate({ name: name.trim(), ...(days ? { expires_in_days: days } : {}) }, { onSuccess: setCreated });
   }
 
-  const fieldError =
-    create.error instanceof ApiError && create.error.field === 'name' ? create.error.message : undefined;
+  const nameError = fieldError(create.error, 'name');
   return (
     <Modal
       opened={opened}
@@ -67,7 +67,7 @@ function CreateTokenDialog({ opened, onClose }: { opened: boolean; onClose: () =
               description="What the token is for, e.g. laptop CLI or VS Code."
               value={name}
               onChange={(e) => setName(e.currentTarget.value)}
-              error={fieldError}
+              error={nameError}
               required
               data-autofocus
             />
@@ -78,19 +78,12 @@ function CreateTokenDialog({ opened, onClose }: { opened: boolean; onClose: () =
               onChange={(v) => setLifetime(v ?? '90')}
               allowDeselect={false}
             />
-            {create.isError && !fieldError ? (
+            {create.isError && !nameError ? (
               <Alert color="red" role="alert">
                 {errorMessage(create.error)}
               </Alert>
             ) : null}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending} disabled={!name.trim()}>
-                Create token
-              </Button>
-            </Group>
+            <FormActions onCancel={close} submitLabel="Create token" pending={create.isPending} disabled={!name.trim()} />
           </Stack>
         </form>
       )}

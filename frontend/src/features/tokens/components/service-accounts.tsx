@@ -15,10 +15,11 @@ import {
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 
+import { FormActions } from '@/components/ui/form-actions';
 import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { SecretReveal } from '@/components/ui/secret-reveal';
-import { ApiError, errorMessage } from '@/lib/api/errors';
+import { ApiError, errorMessage, fieldError } from '@/lib/api/errors';
 
 import { useCreateServiceAccount, type ServiceAccountCredentials } from '../api/create-service-account';
 import { useDeleteServiceAccount } from '../api/delete-service-account';
@@ -97,7 +98,7 @@ function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: ()
               description="Lowercase, e.g. ci-deployer."
               value={name}
               onChange={(e) => setName(e.currentTarget.value)}
-              error={field === 'name' ? create.error?.message : undefined}
+              error={fieldError(create.error, 'name')}
               required
               data-autofocus
             />
@@ -107,21 +108,14 @@ function CreateAccountDialog({ opened, onClose }: { opened: boolean; onClose: ()
               description="They decide what the account may do, as for users (e.g. mcp-server-weather). Press Enter after each."
               value={groups}
               onChange={setGroups}
-              error={field === 'groups' ? create.error?.message : undefined}
+              error={fieldError(create.error, 'groups')}
             />
             {create.isError && field !== 'name' && field !== 'groups' ? (
               <Alert color="red" role="alert">
                 {errorMessage(create.error)}
               </Alert>
             ) : null}
-            <Group justify="flex-end">
-              <Button variant="default" onClick={close}>
-                Cancel
-              </Button>
-              <Button type="submit" loading={create.isPending} disabled={!name.trim()}>
-                Create account
-              </Button>
-            </Group>
+            <FormActions onCancel={close} submitLabel="Create account" pending={create.isPending} disabled={!name.trim()} />
           </Stack>
         </form>
       )}

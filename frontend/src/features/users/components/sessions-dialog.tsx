@@ -1,6 +1,7 @@
 import { Alert, Badge, Button, Group, Modal, Stack, Table, Text } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 
+import { dateTime } from '@/lib/format';
 import { Loading } from '@/components/ui/loading';
 import { errorMessage } from '@/lib/api/errors';
 
@@ -8,10 +9,6 @@ import type { User } from '../api/keys';
 import { useSessions } from '../api/list-sessions';
 import { useRevokeAllSessions } from '../api/revoke-all-sessions';
 import { useRevokeSession } from '../api/revoke-session';
-
-function when(iso: string): string {
-  return new Date(iso).toLocaleString();
-}
 
 /** A user's live browser sessions, each with a way to end it, and one to end them all. */
 export function SessionsDialog({ user, onClose }: { user: User | undefined; onClose: () => void }) {
@@ -54,13 +51,13 @@ export function SessionsDialog({ user, onClose }: { user: User | undefined; onCl
                   {sessions.data.map((s) => (
                     <Table.Tr key={s.id} data-session={s.id}>
                       <Table.Td>
-                        <Text size="sm">{when(s.created_at)}</Text>
+                        <Text size="sm">{dateTime(s.created_at)}</Text>
                         <Text size="xs" c="dimmed">
                           {s.auth_method === 'oidc' ? `with ${s.provider ?? 'an identity provider'}` : 'with a password'}
                         </Text>
                       </Table.Td>
-                      <Table.Td className="nowrap">{when(s.last_seen_at)}</Table.Td>
-                      <Table.Td className="nowrap">{when(s.expires_at)}</Table.Td>
+                      <Table.Td className="nowrap">{dateTime(s.last_seen_at)}</Table.Td>
+                      <Table.Td className="nowrap">{dateTime(s.expires_at)}</Table.Td>
                       <Table.Td>
                         <Text size="sm">{s.client_ip ?? '—'}</Text>
                         <Text size="xs" c="dimmed" lineClamp={1} title={s.user_agent}>
@@ -79,7 +76,7 @@ export function SessionsDialog({ user, onClose }: { user: User | undefined; onCl
                             color="red"
                             loading={revoke.isPending && revoke.variables?.sessionId === s.id}
                             onClick={() => revoke.mutate({ userId: user.id, sessionId: s.id })}
-                            aria-label={`End the session signed in ${when(s.created_at)} from ${s.client_ip ?? 'an unknown address'}`}
+                            aria-label={`End the session signed in ${dateTime(s.created_at)} from ${s.client_ip ?? 'an unknown address'}`}
                           >
                             End session
                           </Button>

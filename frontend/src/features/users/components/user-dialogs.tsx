@@ -1,17 +1,14 @@
-import { Alert, Button, Group, Modal, PasswordInput, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core';
+import { Alert, Modal, PasswordInput, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { useState, type FormEvent } from 'react';
 
-import { ApiError, errorMessage } from '@/lib/api/errors';
+import { FormActions } from '@/components/ui/form-actions';
+import { ApiError, errorMessage, fieldError } from '@/lib/api/errors';
 
 import { useCreateUser } from '../api/create-user';
 import type { User } from '../api/keys';
 import { useUpdateUser } from '../api/update-user';
 import { passwordProblem, userChanges } from '../utils/users';
-
-function fieldError(error: unknown, field: string): string | undefined {
-  return error instanceof ApiError && error.field === field ? error.message : undefined;
-}
 
 function FormError({ error, fields }: { error: unknown; fields: string[] }) {
   if (!error || (error instanceof ApiError && error.field && fields.includes(error.field))) return null;
@@ -104,14 +101,7 @@ export function CreateUserDialog({ opened, onClose, groups }: { opened: boolean;
             error={fieldError(create.error, 'groups')}
           />
           <FormError error={create.error} fields={['username', 'display_name', 'email', 'password', 'groups']} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={create.isPending}>
-              Create user
-            </Button>
-          </Group>
+          <FormActions onCancel={close} submitLabel="Create user" pending={create.isPending} />
         </Stack>
       </form>
     </Modal>
@@ -186,14 +176,7 @@ function EditUserForm({ user, onClose, groups }: { user: User; onClose: () => vo
           </Text>
         ) : null}
         <FormError error={update.error} fields={['display_name', 'email', 'groups']} />
-        <Group justify="flex-end">
-          <Button variant="default" onClick={onClose}>
-            Cancel
-          </Button>
-          <Button type="submit" loading={update.isPending}>
-            Save
-          </Button>
-        </Group>
+        <FormActions onCancel={onClose} submitLabel="Save" pending={update.isPending} />
       </Stack>
     </form>
   );
@@ -249,14 +232,7 @@ export function PasswordDialog({ user, onClose }: { user: User | undefined; onCl
             error={tried ? problem : undefined}
           />
           <FormError error={update.error} fields={['password']} />
-          <Group justify="flex-end">
-            <Button variant="default" onClick={close}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={update.isPending}>
-              Set password
-            </Button>
-          </Group>
+          <FormActions onCancel={close} submitLabel="Set password" pending={update.isPending} />
         </Stack>
       </form>
     </Modal>

@@ -4,6 +4,7 @@ import { useSearchParams } from 'react-router';
 
 import { notifications } from '@mantine/notifications';
 
+import { dateTime } from '@/lib/format';
 import { LoadError, Loading } from '@/components/ui/loading';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { errorMessage } from '@/lib/api/errors';
@@ -18,10 +19,6 @@ import { SessionsDialog } from './sessions-dialog';
 import { CreateUserDialog, EditUserDialog, PasswordDialog } from './user-dialogs';
 
 type Dialog = { kind: 'edit' | 'password' | 'sessions' | 'delete' | 'disable'; user: User } | undefined;
-
-function when(iso: string | undefined): string {
-  return iso ? new Date(iso).toLocaleString() : 'never';
-}
 
 /** Local and identity-provider users (administrators): create, edit, disable, reset password, sessions. */
 export function UsersPage({ currentUsername }: { currentUsername: string }) {
@@ -139,7 +136,7 @@ export function UsersPage({ currentUsername }: { currentUsername: string }) {
                       {u.disabled ? 'Disabled' : 'Active'}
                     </Badge>
                   </Table.Td>
-                  <Table.Td className="nowrap">{when(u.last_login_at)}</Table.Td>
+                  <Table.Td className="nowrap">{dateTime(u.last_login_at, 'never')}</Table.Td>
                   <Table.Td>
                     <Menu position="bottom-end">
                       <Menu.Target>
