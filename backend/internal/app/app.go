@@ -75,6 +75,12 @@ type App struct {
 	Live     *health.Hub
 	handler  http.Handler
 	draining atomic.Bool
+	// stopping closes when the HTTP server starts shutting down: open event
+	// streams (the proxy's GET streams, /api/health/events) end cleanly
+	// then, so clients reconnect to another replica instead of being cut
+	// at SHUTDOWN_TIMEOUT.
+	stopping    chan struct{}
+	stopStreams sync.Once
 	// stopBackground ends background work (the registry watcher); bgDone
 	// closes when it has.
 	stopBackground context.CancelFunc
@@ -94,7 +100,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	if opts.Console == nil {
 		opts.Console = io.Discard
 	}
-	a := &App{cfg: cfg, log: opts.Log}
+	a := &App{cfg: cfg, log: opts.Log, stopping: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			a.Close()
@@ -214,7 +220,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		ResponseHeaderTimeout: cfg.ProxyResponseHeaderTimeout, StreamIdleTimeout: cfg.ProxyStreamIdleTimeout,
 		BodyReadTimeout:        cfg.ProxyBodyTimeout,
 		MaxStreamsPerPrincipal: cfg.ProxyMaxStreamsPerPrincipal, TrustedProxies: trustedPrefixes(cfg.TrustedProxies),
-		Guard: guard, Issuers: authorizationServers(cfg, providers),
+		Guard: guard, Issuers: authorizationServers(cfg, providers), Stopping: a.stopping,
 	})
 	checks := []httpapi.Check{
 		{Name: "postgres", Ping: a.DB.Ping},
@@ -259,6 +265,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			TrustedProxies:   cfg.TrustedProxies,
 			OIDCLoginTimeout: cfg.OIDCLoginTimeout,
 			LiveHeartbeat:    cfg.LiveHeartbeat,
+			Stopping:         a.stopping,
 		},
 	})
 	if err != nil {
@@ -398,6 +405,8 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		time.Sleep(d)
 	}
 	a.log.Info("shutting down", "timeout", a.cfg.ShutdownTimeout.String())
+	// Requests in flight finish; event streams, which would not, end now.
+	a.stopStreams.Do(func() { close(a.stopping) })
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.ShutdownTimeout)
 	defer cancel()
 	err := srv.Shutdown(sctx)

@@ -130,6 +130,8 @@ func (s *server) healthEvents(c *gin.Context) {
 		select {
 		case <-ctx.Done():
 			return
+		case <-s.Options.Stopping:
+			return
 		case <-perms.C:
 			ids, v := s.Catalog.VisibleIDs(p)
 			if v == version {

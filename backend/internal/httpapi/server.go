@@ -111,6 +111,10 @@ type Options struct {
 	// LiveHeartbeat is how often an idle /api/health/events stream gets a
 	// comment, so proxies keep it open (default 15s).
 	LiveHeartbeat time.Duration
+	// Stopping, when it closes, ends /api/health/events streams cleanly
+	// (the replica is shutting down; browsers reconnect elsewhere and
+	// resume from Last-Event-ID).
+	Stopping <-chan struct{}
 }
 
 // Deps is everything the HTTP layer calls.

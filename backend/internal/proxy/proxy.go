@@ -86,6 +86,11 @@ type Options struct {
 	// Issuers are the authorization servers named in protected-resource
 	// metadata (the identity providers' issuers and the gateway's own).
 	Issuers func() []string
+	// Stopping, when it closes, ends the event streams opened by GET (a
+	// Streamable HTTP session's standalone stream, the legacy transport's
+	// stream) cleanly: the replica is shutting down and clients reconnect
+	// elsewhere. Answers to POSTs still in flight are let finish.
+	Stopping <-chan struct{}
 }
 
 // Deps are what the proxy calls.

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync/atomic"
 )
 
 // forward sends the decided request to the upstream and relays its answer.
@@ -77,8 +78,21 @@ func (p *Proxy) relay(w http.ResponseWriter, r *http.Request, c *call, resp *htt
 			return
 		}
 	}
+	var stopped atomic.Bool
+	if r.Method == http.MethodGet && flush != nil && p.o.Stopping != nil {
+		done := make(chan struct{})
+		defer close(done)
+		go func() {
+			select {
+			case <-p.o.Stopping:
+				stopped.Store(true)
+				_ = resp.Body.Close()
+			case <-done:
+			}
+		}()
+	}
 	switch err := p.copyBody(w, flush, resp.Body); {
-	case err == nil, errors.Is(err, errClientGone), r.Context().Err() != nil:
+	case err == nil, errors.Is(err, errClientGone), r.Context().Err() != nil, stopped.Load():
 	default:
 		// The upstream failed (or went idle) in the middle: the client must
 		// not mistake what it got for the whole answer.

@@ -161,9 +161,27 @@ type Client struct {
 }
 
 // NewClient returns a client for the app with an empty cookie jar.
-func (a *TestApp) NewClient(t testing.TB) *Client {
+func (a *TestApp) NewClient(t testing.TB) *Client { return NewClient(t, a.URL) }
+
+// NewClient returns a client of the gateway at base (a replica started
+// some other way) with an empty cookie jar.
+func NewClient(t testing.TB, base string) *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: t, base: a.URL, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Header: http.Header{}}
+	return &Client{t: t, base: strings.TrimSuffix(base, "/"), HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}, Header: http.Header{}}
+}
+
+// At returns a client that talks to the gateway at base (another replica)
+// with c's cookies, CSRF token and headers: the same browser, sent
+// elsewhere by a load balancer. Cookies are shared, not copied.
+func (c *Client) At(base string) *Client {
+	d := *c
+	d.base = strings.TrimSuffix(base, "/")
+	d.Header = c.Header.Clone()
+	if c.HTTP.Jar != nil {
+		// Cookies ignore ports: 127.0.0.1's are the same jar entry.
+		d.HTTP = &http.Client{Jar: c.HTTP.Jar, Timeout: c.HTTP.Timeout, Transport: c.HTTP.Transport}
+	}
+	return &d
 }
 
 // Response is a finished HTTP exchange.

@@ -41,6 +41,11 @@ type MCPClientOptions struct {
 	HTTPClient *http.Client
 	// ConnectTimeout bounds the connection handshake (default 10s).
 	ConnectTimeout time.Duration
+	// Reconnect lets the Streamable HTTP client reopen an interrupted
+	// event stream, as the SDK does by default (up to 5 times without
+	// progress). Without it the first cut fails the session, so that tests
+	// see every cut.
+	Reconnect bool
 }
 
 // MCPClient is a connected Go SDK client session, closed when the test
@@ -99,7 +104,11 @@ func DialMCP(ctx context.Context, o MCPClientOptions) (*MCPClient, error) {
 	var transport mcp.Transport
 	switch o.Transport {
 	case "", TransportStreamable:
-		transport = &mcp.StreamableClientTransport{Endpoint: o.URL, HTTPClient: &hc, MaxRetries: -1}
+		retries := -1
+		if o.Reconnect {
+			retries = 0 // the SDK's default
+		}
+		transport = &mcp.StreamableClientTransport{Endpoint: o.URL, HTTPClient: &hc, MaxRetries: retries}
 	case TransportSSE:
 		transport = &detachedTransport{next: &mcp.SSEClientTransport{Endpoint: o.URL, HTTPClient: &hc}, done: done}
 	default:
