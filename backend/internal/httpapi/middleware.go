@@ -111,6 +111,11 @@ func (s *server) observe(m *httpMetrics) gin.HandlerFunc {
 
 		level := slog.LevelInfo
 		switch {
+		case route == "/readyz" && status == http.StatusServiceUnavailable:
+			// Not ready is a state the handler reports (draining at
+			// shutdown, a dependency down), not a failed request: probes
+			// ask every few seconds.
+			level = slog.LevelWarn
 		case status >= 500:
 			level = slog.LevelError
 		case route == "/healthz" || route == "/readyz" || route == "/metrics":
