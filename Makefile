@@ -67,12 +67,14 @@ test: $(FRONTEND_DEPS) $(MCPNODE_DEPS) ## Lint, then every test: Go (race detect
 	step $(MAKE) --no-print-directory lint; \
 	step bash -c 'cd frontend && $(NPM) run check:api && $(NPM) test && $(NPM) run build'; \
 	step $(GO) test -race -count=1 -timeout 15m ./...; \
+	step bash -c 'cd deploy/helm/test && $(GO) test -count=1 -timeout 10m ./...'; \
 	echo "make test: all passed in $$(( $$(date +%s) - start ))s"
 
 lint: $(FRONTEND_DEPS) ## gofmt, go vet, staticcheck, eslint, tsc
-	@unformatted=$$(gofmt -l backend migrations frontend/embed.go); \
+	@unformatted=$$(gofmt -l backend migrations frontend/embed.go deploy/helm/test); \
 	if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
+	cd deploy/helm/test && $(GO) vet ./...
 	$(GO) tool staticcheck ./...
 	cd frontend && $(NPM) run lint && $(NPM) run typecheck
 
