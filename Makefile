@@ -19,7 +19,7 @@ FRONTEND_DEPS := frontend/node_modules/.package-lock.json
 MCPNODE       := backend/internal/testutil/mcpnode
 MCPNODE_DEPS  := $(MCPNODE)/node_modules/.package-lock.json
 
-.PHONY: help run build frontend test lint openapi env-example bench services-stop clean
+.PHONY: help run build frontend test lint openapi env-example config-docs bench services-stop clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -82,8 +82,11 @@ openapi: $(FRONTEND_DEPS) ## Regenerate openapi.yaml and the dashboard's API typ
 	scripts/openapi.sh
 	cd frontend && $(NPM) run gen:api
 
-env-example: ## Regenerate .env.example from the configuration table
+env-example: ## Regenerate .env.example and docs/configuration.md from the configuration table
 	$(GO) run ./backend/cmd/mcpgw config example > .env.example
+	$(GO) run ./backend/cmd/mcpgw config reference > docs/configuration.md
+
+config-docs: env-example ## The same as env-example
 
 bench: ## Hot-path benchmarks as a table (BASE=<git ref> compares), then the proxy benchmark into bench/results/
 	@eval "$$($(DEVENV) env)"; scripts/bench.sh

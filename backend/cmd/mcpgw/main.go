@@ -44,9 +44,11 @@ Usage:
   mcpgw admin disable-user -username NAME
   mcpgw admin enable-user -username NAME
   mcpgw admin list-users
+  mcpgw admin reseal-secrets [-dry-run]  re-seal stored secrets under ENCRYPTION_KEY (after a key rotation)
   mcpgw scopes import [-replace] FILE  import a scopes.yml (UI-Scopes, group_mappings, server scopes); - reads stdin
   mcpgw scopes export FILE           write every scope and mapping as scopes.yml; - writes stdout
   mcpgw config example               print .env.example (every setting, documented)
+  mcpgw config reference             print docs/configuration.md (every setting, as Markdown tables)
   mcpgw config check                 validate the environment's settings
   mcpgw healthcheck [-url URL]       exit 0 when the local gateway answers /healthz
   mcpgw version                      print the version
@@ -142,6 +144,7 @@ func serve(ctx context.Context, args []string, console io.Writer) error {
 		return err
 	}
 	defer a.Close()
+	logPendingReseal(startCtx, log, a.DB, cfg)
 	if err := a.Run(ctx); err != nil {
 		return err
 	}
@@ -157,7 +160,17 @@ func migrate(ctx context.Context, args []string, stdout io.Writer) error {
 	var apply func(m *postgres.Migrator) error
 	switch args[0] {
 	case "up":
-		apply = (*postgres.Migrator).Up
+		apply = func(m *postgres.Migrator) error {
+			err := m.Up()
+			var newer *postgres.SchemaNewerError
+			if errors.As(err, &newer) {
+				// Nothing to do, and no failure: an init container of an
+				// older replica must let it start during a rolling upgrade.
+				fmt.Fprintf(stdout, "nothing to migrate: the schema (version %d) is newer than this mcpgw knows (%d)\n", newer.Have, newer.Know)
+				return nil
+			}
+			return err
+		}
 	case "down":
 		fs := flag.NewFlagSet("migrate down", flag.ContinueOnError)
 		all := fs.Bool("all", false, "revert every migration (drops all data)")
@@ -271,9 +284,12 @@ func adminEnv(ctx context.Context) (*auth.UserService, func(), error) {
 
 func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"admin needs create-user, set-password, disable-user, enable-user or list-users"}
+		return usageError{"admin needs create-user, set-password, disable-user, enable-user, list-users or reseal-secrets"}
 	}
 	cmd := args[0]
+	if cmd == "reseal-secrets" {
+		return resealSecrets(ctx, args[1:], stdout)
+	}
 	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
 	username := fs.String("username", "", "the user's name")
 	passwordStdin := fs.Bool("password-stdin", false, "read the password from the first line of standard input (otherwise one is generated and printed)")
@@ -389,11 +405,14 @@ func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer
 
 func configCmd(args []string, stdout io.Writer) error {
 	if len(args) != 1 {
-		return usageError{"config needs example or check"}
+		return usageError{"config needs example, reference or check"}
 	}
 	switch args[0] {
 	case "example":
 		fmt.Fprint(stdout, config.EnvExample())
+		return nil
+	case "reference":
+		fmt.Fprint(stdout, config.Reference())
 		return nil
 	case "check":
 		if _, _, err := loadConfig(); err != nil {

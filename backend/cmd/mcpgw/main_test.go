@@ -18,8 +18,9 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/testutil"
 )
 
-// useEnv points the command at a fresh database and Redis key space.
-func useEnv(t *testing.T) {
+// useEnv points the command at a fresh database and Redis key space, and
+// returns their configuration.
+func useEnv(t *testing.T) *config.Config {
 	cfg := testutil.Config(t)
 	t.Setenv("DATABASE_URL", cfg.DatabaseURL)
 	t.Setenv("REDIS_URL", cfg.RedisURL)
@@ -28,6 +29,7 @@ func useEnv(t *testing.T) {
 	t.Setenv("PASSWORD_HASH_MEMORY_KIB", "1024")
 	t.Setenv("PASSWORD_HASH_ITERATIONS", "1")
 	t.Setenv("LOG_LEVEL", "error")
+	return cfg
 }
 
 func mcpgw(t *testing.T, stdin string, args ...string) (string, error) {
@@ -90,6 +92,25 @@ func TestMigrateCommands(t *testing.T) {
 	}
 	if out, err := mcpgw(t, "", "migrate", "up"); err != nil || !strings.Contains(out, want(latest)) {
 		t.Fatalf("up: %v %s", err, out)
+	}
+
+	// A newer mcpgw migrated the database (an upgrade rolling out): this
+	// one's `migrate up` has nothing to do and must not fail (an older
+	// replica's init container), and its `migrate down` cannot revert
+	// what it does not know.
+	db, err := postgres.Open(context.Background(), os.Getenv("DATABASE_URL"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE schema_migrations SET version = $1`, latest+1); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := mcpgw(t, "", "migrate", "up"); err != nil || !strings.Contains(out, "nothing to migrate") || !strings.Contains(out, want(latest+1)) {
+		t.Fatalf("up on a newer schema: %v %s", err, out)
+	}
+	if _, err := mcpgw(t, "", "migrate", "down"); err == nil || !strings.Contains(err.Error(), "newer than this mcpgw knows") {
+		t.Fatalf("down on a newer schema: %v", err)
 	}
 }
 
@@ -163,6 +184,9 @@ func TestUsageAndConfigErrors(t *testing.T) {
 	out, err := mcpgw(t, "", "config", "example")
 	if err != nil || out != config.EnvExample() {
 		t.Fatalf("config example: %v", err)
+	}
+	if out, err := mcpgw(t, "", "config", "reference"); err != nil || out != config.Reference() {
+		t.Fatalf("config reference: %v", err)
 	}
 	if out, _ := mcpgw(t, "", "version"); !strings.HasPrefix(out, "mcpgw ") {
 		t.Fatalf("version: %q", out)

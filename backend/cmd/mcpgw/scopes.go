@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 
+	"github.com/mcpgw/mcpgw/backend/internal/app"
 	"github.com/mcpgw/mcpgw/backend/internal/audit"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/registry"
@@ -36,16 +37,14 @@ func registryEnv(ctx context.Context) (*registry.Service, func(), error) {
 	}
 	// The same key as serve; scope commands seal nothing, so without any
 	// key configured an ephemeral one will do.
-	key := cfg.EncryptionKey
-	switch {
-	case key != nil:
-	case cfg.SecretKey != "":
-		key = secretbox.DeriveKey([]byte(cfg.SecretKey), "egress credentials")
-	default:
-		key = make([]byte, 32)
+	var box *secretbox.Box
+	if cfg.EncryptionKey == nil && cfg.SecretKey == "" {
+		key := make([]byte, 32)
 		_, _ = rand.Read(key)
+		box, err = secretbox.New(key)
+	} else {
+		box, err = app.SecretBox(cfg)
 	}
-	box, err := secretbox.New(key, cfg.EncryptionKeysPrevious...)
 	if err != nil {
 		db.Close()
 		return nil, nil, err

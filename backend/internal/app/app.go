@@ -32,7 +32,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/proxy"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
 	"github.com/mcpgw/mcpgw/backend/internal/registry"
-	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
+	"github.com/mcpgw/mcpgw/backend/internal/tracing"
 )
 
 // Options are what the environment does not configure: where output goes,
@@ -50,6 +50,9 @@ type Options struct {
 	// system resolver (tests map names to forbidden addresses).
 	Resolver netguard.Resolver
 }
+
+// tracingFlushTimeout bounds exporting the last spans at shutdown.
+const tracingFlushTimeout = 5 * time.Second
 
 // App is a running mcpgw instance.
 type App struct {
@@ -72,7 +75,9 @@ type App struct {
 	// Health checks registered servers (on one replica at a time).
 	Health *health.Poller
 	// Live carries server changes to /api/health/events on every replica.
-	Live     *health.Hub
+	Live *health.Hub
+	// Tracing exports the proxy's spans (OTEL_TRACING_ENABLED).
+	Tracing  *tracing.Tracing
 	handler  http.Handler
 	draining atomic.Bool
 	// stopping closes when the HTTP server starts shutting down: open event
@@ -106,6 +111,12 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			a.Close()
 		}
 	}()
+	// The seed file is read and checked before anything is written, so a
+	// bad one changes nothing.
+	seeds, err := loadSeeds(ctx, cfg, opts.Resolver)
+	if err != nil {
+		return nil, err
+	}
 
 	if a.DB, err = postgres.Open(ctx, cfg.DatabaseURL, cfg.DatabaseMaxConns); err != nil {
 		return nil, err
@@ -143,13 +154,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		return nil, err
 	}
 
-	key := cfg.EncryptionKey
-	if key == nil {
-		key = secretbox.DeriveKey(secret, "egress credentials")
-	}
-	box, err := secretbox.New(key, cfg.EncryptionKeysPrevious...)
+	box, err := SecretBox(cfg)
 	if err != nil {
-		return nil, fmt.Errorf("ENCRYPTION_KEY: %w", err)
+		return nil, err
 	}
 	holder, err := registry.NewHolder(ctx, a.DB, cfg.GroupConventions, a.log)
 	if err != nil {
@@ -189,6 +196,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			}
 			a.Live.Publish(ctx, typ, health.StateOf(srv))
 		}})
+	if _, err := a.Registry.ApplySeeds(ctx, &auth.SystemActor, cfg.SeedServersFile, seeds); err != nil {
+		return nil, fmt.Errorf("SEED_SERVERS_FILE %s: %w", cfg.SeedServersFile, err)
+	}
 	a.Health = health.NewPoller(a.DB, health.NewChecker(health.CheckerOptions{Timeout: cfg.HealthCheckTimeout, Guard: guard}),
 		holder, a.Registry, a.Audit, a.log, func(ch health.Change) {
 			srv := *ch.Server
@@ -203,6 +213,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 	var background sync.WaitGroup
 	background.Go(func() { holder.Watch(bg, cfg.RegistryResync) })
 	background.Go(func() { a.Live.Run(bg) })
+	// Legacy SSE sessions: a post landing on this replica for a stream
+	// another one holds is known from Redis; refusals travel back there.
+	legacy := redisstore.NewLegacySessions(a.Redis, cfg.RedisKeyPrefix, secret, a.log)
+	var proxyRef atomic.Pointer[proxy.Proxy]
+	background.Go(func() {
+		legacy.Run(bg, func(id string, msg []byte) {
+			if p := proxyRef.Load(); p != nil {
+				p.DeliverLegacy(id, msg)
+			}
+		})
+	})
 	if cfg.HealthCheckEnabled {
 		background.Go(func() { a.Health.Run(bg) })
 	}
@@ -211,9 +232,17 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		close(a.bgDone)
 	}()
 
+	if a.Tracing, err = tracing.New(ctx, tracing.Options{
+		Enabled: cfg.TracingEnabled, Endpoint: cfg.OTLPEndpoint, TracesEndpoint: cfg.OTLPTracesEndpoint,
+		Headers: cfg.OTLPHeaders, Protocol: cfg.OTLPProtocol, ServiceName: cfg.TracingServiceName,
+		SampleRatio: cfg.TracingSampleRatio, Log: a.log,
+	}); err != nil {
+		return nil, err
+	}
 	a.Proxy = proxy.New(proxy.Deps{
 		Registry: holder, Egress: a.Registry, Bearer: a.Bearer, Sessions: a.Auth, Audit: a.Audit, Log: a.log,
-		Metrics: proxy.NewMetrics(reg),
+		Metrics: proxy.NewMetrics(reg), Tracer: a.Tracing.Tracer("github.com/mcpgw/mcpgw/backend/internal/proxy"),
+		Legacy: legacy,
 	}, proxy.Options{
 		PublicURL: cfg.PublicURL, CookieName: cfg.SessionCookieName,
 		MaxBodyBytes: cfg.ProxyMaxBodyBytes, ConnectTimeout: cfg.ProxyConnectTimeout,
@@ -222,6 +251,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 		MaxStreamsPerPrincipal: cfg.ProxyMaxStreamsPerPrincipal, TrustedProxies: trustedPrefixes(cfg.TrustedProxies),
 		Guard: guard, Issuers: authorizationServers(cfg, providers), Stopping: a.stopping,
 	})
+	proxyRef.Store(a.Proxy)
 	checks := []httpapi.Check{
 		{Name: "postgres", Ping: a.DB.Ping},
 		{Name: "redis", Ping: func(ctx context.Context) error { return a.Redis.Ping(ctx).Err() }},
@@ -340,7 +370,15 @@ func (a *App) prepareSchema(migrate bool) error {
 	}
 	defer func() { _ = m.Close() }()
 	if migrate {
-		return m.Up()
+		err := m.Up()
+		var newer *postgres.SchemaNewerError
+		if errors.As(err, &newer) {
+			// An old replica restarting while a newer version rolls out:
+			// it serves, as it would with MIGRATE_ON_START=false.
+			a.log.Warn("the database schema is newer than this mcpgw: starting without migrating", "schema_version", newer.Have, "known_version", newer.Know)
+			return nil
+		}
+		return err
 	}
 	have, dirty, err := m.Version()
 	if err != nil {
@@ -354,6 +392,21 @@ func (a *App) prepareSchema(migrate bool) error {
 		return fmt.Errorf("database schema is at version %d (dirty=%t) but this mcpgw needs %d: run `mcpgw migrate up`, or set MIGRATE_ON_START=true", have, dirty, want)
 	}
 	return nil
+}
+
+// loadSeeds reads and checks SEED_SERVERS_FILE, when set, with the
+// upstream checks of servers registered through the API.
+func loadSeeds(ctx context.Context, cfg *config.Config, resolver netguard.Resolver) ([]registry.Seed, error) {
+	if cfg.SeedServersFile == "" {
+		return nil, nil
+	}
+	seeds, err := registry.LoadSeedFile(ctx, cfg.SeedServersFile, registry.SeedOptions{
+		Guard: netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal, Resolver: resolver},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("SEED_SERVERS_FILE %s: %w", cfg.SeedServersFile, err)
+	}
+	return seeds, nil
 }
 
 func (a *App) bootstrapAdmin(ctx context.Context, console io.Writer) error {
@@ -429,8 +482,8 @@ func (a *App) Run(ctx context.Context) error {
 	return a.Serve(ctx, ln)
 }
 
-// Close stops background work, flushes the audit trail and closes the
-// pools.
+// Close stops background work, flushes the audit trail and the last spans,
+// and closes the pools.
 func (a *App) Close() {
 	if a.stopBackground != nil {
 		a.stopBackground()
@@ -438,6 +491,15 @@ func (a *App) Close() {
 	}
 	if a.Proxy != nil {
 		a.Proxy.Close()
+	}
+	if a.Tracing != nil {
+		// The server has stopped, so every span has ended: export what is
+		// queued, but never hold the exit for long on a missing collector.
+		ctx, cancel := context.WithTimeout(context.Background(), tracingFlushTimeout)
+		if err := a.Tracing.Shutdown(ctx); err != nil {
+			a.log.Warn("tracing: flushing spans at shutdown failed", "error", err)
+		}
+		cancel()
 	}
 	if a.Audit != nil {
 		a.Audit.Close()

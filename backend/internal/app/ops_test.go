@@ -15,6 +15,7 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/config"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/oidc"
+	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/testutil"
 )
 
@@ -260,6 +261,41 @@ func TestReplicasStartingTogetherCreateOneAdmin(t *testing.T) {
 	}
 	if printed != 1 {
 		t.Fatalf("%d replicas printed an admin password, want exactly 1", printed)
+	}
+}
+
+// TestOlderReplicaStartsOnNewerSchema: during a rolling upgrade the new
+// version has migrated the database; a replica of the old one that
+// restarts then must still serve, whether it migrates at start or not.
+func TestOlderReplicaStartsOnNewerSchema(t *testing.T) {
+	t.Parallel()
+	cfg := testutil.Config(t)
+	latest, err := postgres.LatestVersion()
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := postgres.Open(context.Background(), cfg.DatabaseURL, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Pool.Exec(context.Background(), `UPDATE schema_migrations SET version = $1`, latest+1); err != nil {
+		t.Fatal(err)
+	}
+	for _, migrate := range []bool{true, false} {
+		c := *cfg
+		c.MigrateOnStart = migrate
+		a := testutil.StartApp(t, &c, testutil.StartOptions{})
+		if r := a.NewClient(t).Do(http.MethodGet, "/readyz", nil); r.Status != http.StatusOK {
+			t.Fatalf("migrate=%t: readyz %d %s", migrate, r.Status, r.Body)
+		}
+		if migrate && !strings.Contains(a.Log.String(), "the database schema is newer than this mcpgw") {
+			t.Fatalf("no warning logged:\n%s", a.Log.String())
+		}
+	}
+	var v uint
+	if err := db.Pool.QueryRow(context.Background(), `SELECT version FROM schema_migrations`).Scan(&v); err != nil || v != latest+1 {
+		t.Fatalf("schema version = %d (%v), want it left at %d", v, err, latest+1)
 	}
 }
 

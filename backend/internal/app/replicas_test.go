@@ -617,6 +617,45 @@ func TestReplicas(t *testing.T) {
 		}
 	})
 
+	t.Run("a legacy SSE session spread over every replica", func(t *testing.T) {
+		// The stream is held by one replica, the messages are posted to
+		// all of them: the posts are found in the shared directory, the
+		// answers come back on the stream, and refusals made by a replica
+		// that does not hold the stream reach it too.
+		createServer(t, admin, map[string]any{"path": "echo-sse", "upstream_url": up.SSEURL(), "transport": "sse"})
+		grantTools(t, admin, "agents", "echo-sse", "echo")
+		time.Sleep(200 * time.Millisecond) // well past the replicas' registry updates (measured above)
+		lb.hits()
+		c := testutil.NewMCPClient(t, lb.URL+"/echo-sse/sse", testutil.TransportSSE, auth)
+		ctx := context.Background()
+		tools, err := c.ListTools(ctx, nil)
+		if err != nil || len(tools.Tools) != 1 || tools.Tools[0].Name != "echo" {
+			t.Fatalf("tools/list over the legacy transport: %v %+v", err, tools)
+		}
+		for i := range 9 {
+			want := fmt.Sprintf("legacy %d", i)
+			res, err := c.CallTool(ctx, &mcp.CallToolParams{Name: "echo", Arguments: map[string]any{"text": want}})
+			if err != nil || res.IsError || res.Content[0].(*mcp.TextContent).Text != want {
+				t.Fatalf("legacy call %d: %v %+v", i, err, res)
+			}
+		}
+		for i := range 3 {
+			if _, err := c.CallTool(ctx, &mcp.CallToolParams{Name: "add", Arguments: map[string]any{"a": 1, "b": 2}}); err == nil || !strings.Contains(err.Error(), "permission denied") {
+				t.Fatalf("denied legacy call %d: %v", i, err)
+			}
+		}
+		hits := lb.hits()
+		t.Logf("Go SDK client, one legacy SSE session: requests per replica %v", hits)
+		for i, n := range hits {
+			if n < 3 {
+				t.Fatalf("replica-%d answered %d of the session's requests: %v", i, n, hits)
+			}
+		}
+		if up := up.Requests(); len(up) == 0 {
+			t.Fatal("the upstream saw nothing")
+		}
+	})
+
 	t.Run("a health change reaches live subscribers on every replica", func(t *testing.T) {
 		flaky := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
 		created := createServer(t, admin, map[string]any{"path": "flaky", "upstream_url": flaky.StreamableURL(), "transport": "streamable-http"})

@@ -19,6 +19,7 @@ import (
 
 	"github.com/mcpgw/mcpgw/backend/internal/oidc"
 	"github.com/mcpgw/mcpgw/backend/internal/secretbox"
+	"github.com/mcpgw/mcpgw/backend/internal/tracing"
 )
 
 // Config is every setting of mcpgw.
@@ -74,6 +75,7 @@ type Config struct {
 	GroupConventions       bool
 	UpstreamAllowLinkLocal bool
 	RegistryResync         time.Duration
+	SeedServersFile        string // "": no seed
 
 	// MCP proxy
 	ProxyMaxBodyBytes           int64
@@ -94,6 +96,15 @@ type Config struct {
 	// Operations
 	LogLevel  slog.Level
 	LogFormat string
+
+	// Tracing (OpenTelemetry over OTLP/HTTP)
+	TracingEnabled     bool
+	OTLPEndpoint       string
+	OTLPTracesEndpoint string            // "": OTLPEndpoint + /v1/traces
+	OTLPHeaders        map[string]string // secret
+	OTLPProtocol       string
+	TracingServiceName string
+	TracingSampleRatio float64
 }
 
 // MinSecretKeyLength is the shortest SECRET_KEY accepted (bytes).
@@ -145,7 +156,7 @@ func options() []option {
 			set: func(c *Config, v string) error { c.RedisKeyPrefix = v; return nil }},
 
 		{help: "Identity and sessions"},
-		{name: "SECRET_KEY", def: "", secret: true, help: "Required by serve and admin: at least 32 bytes of random text, the same on every replica (e.g. `openssl rand -base64 48`). Keys the hashes under which sessions are stored.",
+		{name: "SECRET_KEY", def: "", secret: true, help: "Required by serve and admin: at least 32 bytes of random text, the same on every replica (e.g. `openssl rand -base64 48`). Keys the hashes under which sessions, personal access tokens and service-account secrets are stored: changing it signs everybody out and invalidates those tokens and secrets (see docs/operations.md).",
 			set: func(c *Config, v string) error {
 				if v != "" && len(v) < MinSecretKeyLength {
 					return fmt.Errorf("must be at least %d bytes (generate one with: openssl rand -base64 48)", MinSecretKeyLength)
@@ -211,7 +222,7 @@ func options() []option {
 			set: func(c *Config, v string) error { return setInt(&c.VerifiedTokenCache, v, 0, 10_000_000) }},
 
 		{help: "Registry and permissions"},
-		{name: "ENCRYPTION_KEY", def: "", secret: true, help: "32-byte key (base64 or hex, e.g. `openssl rand -base64 32`) sealing stored egress credentials with AES-256-GCM; empty derives one from SECRET_KEY. The same on every replica.",
+		{name: "ENCRYPTION_KEY", def: "", secret: true, help: "32-byte key (base64 or hex, e.g. `openssl rand -base64 32`) sealing stored egress credentials and token signing keys with AES-256-GCM; empty derives one from SECRET_KEY (which is then still accepted for reading once this is set). The same on every replica.",
 			set: func(c *Config, v string) error { return setKey(&c.EncryptionKey, v) }},
 		{name: "ENCRYPTION_KEYS_PREVIOUS", def: "", secret: true, help: "Comma-separated former ENCRYPTION_KEYs, still accepted for reading while credentials are re-sealed with the current key (key rotation).",
 			set: func(c *Config, v string) error { return setKeys(&c.EncryptionKeysPrevious, v) }},
@@ -223,6 +234,8 @@ func options() []option {
 			set: func(c *Config, v string) error {
 				return setDuration(&c.RegistryResync, v, 100*time.Millisecond, time.Hour)
 			}},
+		{name: "SEED_SERVERS_FILE", def: "", help: "Optional YAML file of servers to register at start (servers: [{path, display_name, upstream_url, transport, ...}], the fields of POST /api/servers; secrets only as token_env/value_env). Each entry is registered once per database: a seeded server an administrator edits or deletes stays so. An invalid file stops the start.",
+			set: func(c *Config, v string) error { c.SeedServersFile = v; return nil }},
 
 		{help: "MCP proxy (/{server}/..., /api/streamable/{server}, /api/execute/{server})"},
 		{name: "PROXY_MAX_BODY_BYTES", def: "4194304", help: "Largest JSON-RPC request body the proxy accepts, in bytes; larger ones get 413 and are never partly inspected.",
@@ -275,6 +288,48 @@ func options() []option {
 					return errors.New("must be json or text")
 				}
 				c.LogFormat = v
+				return nil
+			}},
+
+		{help: "Tracing: OpenTelemetry spans over OTLP/HTTP, one per proxied MCP call (see README \"Tracing\")"},
+		{name: "OTEL_TRACING_ENABLED", def: "false", help: "Export a span for every proxied MCP call (JSON-RPC message) to an OTLP/HTTP collector. Off, no spans are made; a caller's W3C traceparent still reaches the upstream.",
+			set: func(c *Config, v string) error { return setBool(&c.TracingEnabled, orDefault(v, "false")) }},
+		{name: "OTEL_EXPORTER_OTLP_ENDPOINT", def: "http://localhost:4318", help: "Base URL of the OTLP/HTTP collector (port 4318); spans are posted to {this}/v1/traces. https uses TLS (OTEL_EXPORTER_OTLP_CERTIFICATE names a CA file).",
+			set: func(c *Config, v string) error {
+				return setEndpoint(&c.OTLPEndpoint, orDefault(v, "http://localhost:4318"))
+			}},
+		{name: "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", def: "", help: "Full URL spans are posted to, used as is instead of OTEL_EXPORTER_OTLP_ENDPOINT + /v1/traces; empty uses that.",
+			set: func(c *Config, v string) error {
+				if v = strings.TrimSpace(v); v == "" {
+					c.OTLPTracesEndpoint = ""
+					return nil
+				}
+				return setEndpoint(&c.OTLPTracesEndpoint, v)
+			}},
+		{name: "OTEL_EXPORTER_OTLP_HEADERS", def: "", secret: true, help: "Headers sent with every export, as comma-separated key=value pairs with percent-encoded values (e.g. authorization=Bearer%20abc,x-tenant=ops); never logged.",
+			set: func(c *Config, v string) error {
+				h, err := tracing.ParseHeaders(v)
+				c.OTLPHeaders = h
+				return err
+			}},
+		{name: "OTEL_EXPORTER_OTLP_PROTOCOL", def: "http/protobuf", help: "OTLP protocol: http/protobuf or http/json; grpc is not built in (refused when tracing is on).",
+			set: func(c *Config, v string) error {
+				switch v = orDefault(v, "http/protobuf"); v {
+				case "http/protobuf", "http/json", "grpc":
+					c.OTLPProtocol = v
+					return nil
+				}
+				return errors.New("must be http/protobuf or http/json")
+			}},
+		{name: "OTEL_SERVICE_NAME", def: "mcpgw", help: "service.name of the spans (the resource); OTEL_RESOURCE_ATTRIBUTES adds more.",
+			set: func(c *Config, v string) error { c.TracingServiceName = orDefault(v, "mcpgw"); return nil }},
+		{name: "OTEL_TRACES_SAMPLER_ARG", def: "1.0", help: "Share of new traces recorded, 0 to 1 (parent-based ratio sampling: a call that continues a caller's trace follows the caller's sampled flag).",
+			set: func(c *Config, v string) error {
+				f, err := strconv.ParseFloat(orDefault(v, "1.0"), 64)
+				if err != nil || f < 0 || f > 1 {
+					return fmt.Errorf("%q is not a ratio between 0 and 1", v)
+				}
+				c.TracingSampleRatio = f
 				return nil
 			}},
 	}
@@ -367,6 +422,8 @@ func (c *Config) LogValue() slog.Value {
 		slog.Bool("group_conventions", c.GroupConventions),
 		slog.Bool("upstream_allow_link_local", c.UpstreamAllowLinkLocal),
 		slog.Any("identity_providers", providerIDs(c.Providers)),
+		slog.Bool("tracing_enabled", c.TracingEnabled),
+		slog.String("otlp_endpoint", redactURL(c.OTLPEndpoint)),
 	)
 }
 
@@ -453,6 +510,23 @@ func setPublicURL(dst **url.URL, v string) error {
 	}
 	u.Host = host
 	*dst = u
+	return nil
+}
+
+// orDefault is v trimmed, or def when that is empty: the OTEL_ variables
+// are shared with other software, whose deployments often set them empty.
+func orDefault(v, def string) string {
+	if v = strings.TrimSpace(v); v == "" {
+		return def
+	}
+	return v
+}
+
+func setEndpoint(dst *string, v string) error {
+	if err := tracing.CheckEndpoint(v); err != nil {
+		return err
+	}
+	*dst = v
 	return nil
 }
 

@@ -5,13 +5,22 @@ package deploytest
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/compose-spec/compose-go/v2/cli"
 	"github.com/compose-spec/compose-go/v2/types"
+
+	"github.com/mcpgw/mcpgw/backend/internal/domain"
+	"github.com/mcpgw/mcpgw/backend/internal/netguard"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
 )
 
 const root = "../../.."
@@ -62,6 +71,127 @@ func TestComposeFileIsValid(t *testing.T) {
 	}
 	if len(p.Volumes) < 2 {
 		t.Errorf("want named volumes for Postgres and Redis data, have %v", p.Volumes)
+	}
+}
+
+// composeNetwork resolves compose service names as Docker's DNS would, to
+// addresses on the project's private network.
+type composeNetwork map[string]string
+
+func (n composeNetwork) LookupNetIP(_ context.Context, _, host string) ([]netip.Addr, error) {
+	if a, ok := n[host]; ok {
+		return []netip.Addr{netip.MustParseAddr(a)}, nil
+	}
+	return nil, errors.New("no such host")
+}
+
+// TestComposeExampleServer: the example MCP server runs the version the
+// Go tests run, has a healthcheck, and the gateway starts after it and
+// registers it from a seed file in the repository, which the gateway's own
+// code accepts and which points at that service's host name and port.
+func TestComposeExampleServer(t *testing.T) {
+	p, err := load(t, filepath.Join(root, "docker-compose.yml"), "SECRET_KEY="+strings.Repeat("x", 48))
+	if err != nil {
+		t.Fatalf("docker-compose.yml does not load: %v", err)
+	}
+	const name = "everything"
+	ev, ok := p.Services[name]
+	if !ok {
+		t.Fatalf("no %s service", name)
+	}
+	if ev.HealthCheck == nil || len(ev.HealthCheck.Test) == 0 || ev.HealthCheck.Disable {
+		t.Errorf("%s has no healthcheck", name)
+	}
+
+	// The package version is the one backend/internal/testutil/mcpnode
+	// pins, so compose runs what the tests exercise.
+	var pkg struct {
+		Dependencies map[string]string `json:"dependencies"`
+	}
+	b, err := os.ReadFile(filepath.Join(root, "backend/internal/testutil/mcpnode/package.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &pkg); err != nil {
+		t.Fatal(err)
+	}
+	const npmName = "@modelcontextprotocol/server-everything"
+	want := npmName + "@" + pkg.Dependencies[npmName]
+	if pkg.Dependencies[npmName] == "" || !slices.Contains(ev.Command, want) || !slices.Contains(ev.Command, "streamableHttp") {
+		t.Errorf("%s's command %q; want it to run %s in streamableHttp mode", name, ev.Command, want)
+	}
+	port := ""
+	if v := ev.Environment["PORT"]; v != nil {
+		port = *v
+	}
+	if port == "" {
+		t.Fatalf("%s's environment lacks PORT", name)
+	}
+
+	gw := p.Services["mcpgw"]
+	if d, ok := gw.DependsOn[name]; !ok || (d.Condition != types.ServiceConditionStarted && d.Condition != types.ServiceConditionHealthy) {
+		t.Errorf("mcpgw must start after %s (depends_on), have %+v", name, gw.DependsOn)
+	}
+	if v := gw.Environment["UPSTREAM_ALLOW_LINK_LOCAL"]; v != nil && *v != "false" {
+		t.Errorf("UPSTREAM_ALLOW_LINK_LOCAL=%s: the example needs no link-local upstreams", *v)
+	}
+
+	// The seed file the gateway is told to read is mounted, read-only,
+	// from the repository.
+	target := ""
+	if v := gw.Environment["SEED_SERVERS_FILE"]; v != nil {
+		target = *v
+	}
+	if target == "" {
+		t.Fatal("mcpgw's environment lacks SEED_SERVERS_FILE")
+	}
+	var source string
+	for _, v := range gw.Volumes {
+		if v.Target == target {
+			if v.Type != types.VolumeTypeBind || !v.ReadOnly {
+				t.Errorf("%s is mounted as %s (read-only %t); want a read-only bind mount", target, v.Type, v.ReadOnly)
+			}
+			source = v.Source
+		}
+	}
+	if source == "" {
+		t.Fatalf("SEED_SERVERS_FILE=%s is not mounted into mcpgw", target)
+	}
+	repo, err := filepath.Abs(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel, err := filepath.Rel(repo, source); err != nil || strings.HasPrefix(rel, "..") {
+		t.Fatalf("the seed file %s is not in the repository", source)
+	}
+
+	// The gateway's own loader, with its own SSRF guard and default
+	// options, accepts it.
+	seeds, err := registry.LoadSeedFile(context.Background(), source, registry.SeedOptions{
+		Guard:     netguard.Options{Resolver: composeNetwork{name: "172.18.0.4"}},
+		LookupEnv: func(string) (string, bool) { return "", false },
+	})
+	if err != nil {
+		t.Fatalf("the gateway refuses the seed file: %v", err)
+	}
+	if len(seeds) == 0 {
+		t.Fatalf("the seed file %s registers no server", source)
+	}
+	for _, sd := range seeds {
+		u, err := url.Parse(sd.Server.UpstreamURL)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if u.Hostname() != name || u.Port() != port {
+			t.Errorf("%s upstream %s; want host %s and port %s (the compose service)", sd.Field, sd.Server.UpstreamURL, name, port)
+		}
+		if u.Path != "/mcp" || sd.Server.Transport != domain.TransportStreamableHTTP {
+			t.Errorf("%s: upstream %s over %s; server-everything's streamableHttp mode serves streamable-http at /mcp",
+				sd.Field, sd.Server.UpstreamURL, sd.Server.Transport)
+		}
+		if !sd.Server.Enabled {
+			t.Errorf("%s is disabled: a new user should see it turn healthy", sd.Field)
+		}
 	}
 }
 

@@ -37,6 +37,9 @@ const (
 	// ActionSessionList is a listing of one's own sessions, audited only
 	// when refused (reads are not audited).
 	ActionSessionList = "session.list"
+	// ActionSecretsReseal is `mcpgw admin reseal-secrets` re-sealing stored
+	// secrets under the current ENCRYPTION_KEY.
+	ActionSecretsReseal = "secrets.reseal"
 )
 
 // AuditEvent is one entry of the audit trail.

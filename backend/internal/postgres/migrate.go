@@ -43,8 +43,40 @@ func NewMigrator(db *DB, log *slog.Logger) (*Migrator, error) {
 	return &Migrator{m: m}, nil
 }
 
-// Up applies every pending migration; none pending is not an error.
+// SchemaNewerError says the database's schema is newer than the
+// migrations this binary embeds: a newer version migrated it (an upgrade
+// is rolling out, or was rolled back without `migrate down`).
+type SchemaNewerError struct{ Have, Know uint }
+
+func (e *SchemaNewerError) Error() string {
+	return fmt.Sprintf("the database schema is at version %d, newer than this mcpgw knows (%d): a newer mcpgw migrated it; "+
+		"to go back, run `mcpgw migrate down` with that newer binary", e.Have, e.Know)
+}
+
+// newer returns a *SchemaNewerError when the schema is ahead of the
+// embedded migrations.
+func (mg *Migrator) newer() error {
+	have, dirty, err := mg.Version()
+	if err != nil || dirty {
+		return nil // Up and Down report these themselves
+	}
+	know, err := LatestVersion()
+	if err != nil {
+		return err
+	}
+	if have > know {
+		return &SchemaNewerError{Have: have, Know: know}
+	}
+	return nil
+}
+
+// Up applies every pending migration; none pending is not an error. A
+// schema newer than the binary is a *SchemaNewerError, which callers may
+// accept: additive migrations let an older version run on a newer schema.
 func (mg *Migrator) Up() error {
+	if err := mg.newer(); err != nil {
+		return err
+	}
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
 		return mg.explain(err)
 	}
@@ -53,6 +85,9 @@ func (mg *Migrator) Up() error {
 
 // Down reverts steps migrations, or all of them when steps <= 0.
 func (mg *Migrator) Down(steps int) error {
+	if err := mg.newer(); err != nil {
+		return err
+	}
 	var err error
 	if steps <= 0 {
 		err = mg.m.Down()

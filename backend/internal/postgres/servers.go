@@ -355,3 +355,61 @@ func (Tools) Upsert(ctx context.Context, q Querier, serverID string, tools []dom
 	}
 	return nil
 }
+
+// ServerSecrets is one server's sealed egress values, for re-sealing them
+// under a new key.
+type ServerSecrets struct {
+	ID     string
+	Path   string
+	Egress SealedEgress
+}
+
+const serverSecretsColumns = `id::text, path, egress_auth, egress_token, egress_headers`
+
+func scanServerSecrets(row pgx.Row) (*ServerSecrets, error) {
+	var (
+		s       ServerSecrets
+		headers []byte
+	)
+	if err := row.Scan(&s.ID, &s.Path, &s.Egress.Type, &s.Egress.Token, &headers); err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(headers, &s.Egress.Headers); err != nil {
+		return nil, fmt.Errorf("server %s: egress headers: %w", s.ID, err)
+	}
+	return &s, nil
+}
+
+// AllSecrets returns the sealed egress values of every server that stores
+// any, ordered by path.
+func (Servers) AllSecrets(ctx context.Context, q Querier) ([]*ServerSecrets, error) {
+	rows, err := q.Query(ctx, `SELECT `+serverSecretsColumns+` FROM servers
+		WHERE egress_token IS NOT NULL OR egress_headers <> '[]'::jsonb ORDER BY path`)
+	if err != nil {
+		return nil, err
+	}
+	return pgx.CollectRows(rows, func(row pgx.CollectableRow) (*ServerSecrets, error) { return scanServerSecrets(row) })
+}
+
+// Secrets returns the sealed egress values of the server with id.
+func (Servers) Secrets(ctx context.Context, q Querier, id string) (*ServerSecrets, error) {
+	s, err := scanServerSecrets(q.QueryRow(ctx, `SELECT `+serverSecretsColumns+` FROM servers WHERE id = $1`, id))
+	return s, notFound(err, "server")
+}
+
+// ReplaceSecrets stores next as the server's sealed egress values only if
+// they still are old, byte for byte (compare-and-swap), and reports
+// whether it did. It leaves the version and updated_at alone: the secrets
+// open to the same plaintext, so nothing a client or a replica's cache
+// holds has changed. A concurrent edit holds the row lock; this waits for
+// it and then compares against what the edit committed.
+func (Servers) ReplaceSecrets(ctx context.Context, q Querier, id string, old, next *SealedEgress) (bool, error) {
+	tag, err := q.Exec(ctx, `
+		UPDATE servers SET egress_token = $4, egress_headers = $5
+		WHERE id = $1 AND egress_token IS NOT DISTINCT FROM $2 AND egress_headers = $3::jsonb`,
+		id, old.Token, headersJSON(old), next.Token, headersJSON(next))
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -74,3 +74,19 @@ func (SigningKeys) Retire(ctx context.Context, q Querier, until time.Time) error
 	_, err := q.Exec(ctx, `UPDATE signing_keys SET active = false, retired_at = $1 WHERE active`, until)
 	return err
 }
+
+// Get returns the key with kid.
+func (SigningKeys) Get(ctx context.Context, q Querier, kid string) (*domain.SigningKey, error) {
+	k, err := scanSigningKey(q.QueryRow(ctx, `SELECT `+signingKeyColumns+` FROM signing_keys WHERE kid = $1`, kid))
+	return k, notFound(err, "signing key")
+}
+
+// ReplaceSealed stores next as the sealed private key of kid only if it
+// still is old (compare-and-swap), and reports whether it did.
+func (SigningKeys) ReplaceSealed(ctx context.Context, q Querier, kid string, old, next []byte) (bool, error) {
+	tag, err := q.Exec(ctx, `UPDATE signing_keys SET private_key = $3 WHERE kid = $1 AND private_key = $2`, kid, old, next)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() == 1, nil
+}

@@ -72,9 +72,10 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 		c.single = insp.Messages[0]
 	}
 
-	// denied[i] is the refusal of message i; a zero Decision is not
-	// allowed either, so refused[i] says which ones were decided so.
-	denied := make([]authz.Decision, len(insp.Messages))
+	// decided[i] is the decision on message i; a zero Decision (a
+	// response's) is not allowed either, so refused[i] says which ones
+	// were denied.
+	decided := make([]authz.Decision, len(insp.Messages))
 	refused := make([]bool, len(insp.Messages))
 	anyDenied := false
 	for i, m := range insp.Messages {
@@ -84,9 +85,14 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 		if m.Kind == KindResponse {
 			continue // the client answering the server (sampling, elicitation): execute was checked
 		}
-		if d := c.policy.CheckCall(c.ref, m.Method, m.Tool); !d.Allowed {
-			denied[i], refused[i], anyDenied = d, true, true
+		d := c.policy.CheckCall(c.ref, m.Method, m.Tool)
+		decided[i] = d
+		if !d.Allowed {
+			refused[i], anyDenied = true, true
 		}
+	}
+	if p.d.Tracer != nil {
+		p.traceMessages(r, c, decided, refused, !anyDenied)
 	}
 	if !anyDenied {
 		// Forward exactly the bytes that were decided on.
@@ -98,26 +104,35 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 	ctx := r.Context()
 	for i, m := range insp.Messages {
 		if refused[i] {
-			p.auditDenial(ctx, c, m.Method, m.Tool, denied[i].Reason())
+			p.auditDenial(ctx, c, m.Method, m.Tool, decided[i].Reason())
 		}
 	}
 	p.d.Metrics.denied(label)
 	p.d.Metrics.request(label, "denied")
 	// On the legacy transport the client reads answers from its event
 	// stream, not from this response: the refusal goes there.
-	var sink *eventSink
+	// When another replica holds that stream, the refusal is sent there.
+	var toStream func(msg []byte) bool
 	if s := p.sessions.stream(sessionKey(r), principalKey(c.principal)); s != nil {
-		sink = s.sink
+		toStream = func(msg []byte) bool { s.sink.send(msg); return true }
+	} else if c.legacyID != "" {
+		toStream = func(msg []byte) bool {
+			if err := p.d.Legacy.Send(ctx, c.legacyID, msg); err != nil {
+				p.d.Log.WarnContext(ctx, "legacy SSE sessions: a refusal could not reach the session's stream", "server", c.srv.Path, "error", err)
+				return false
+			}
+			return true
+		}
 	}
 	if !insp.Batch {
-		if sink != nil {
-			if c.single.Kind == KindRequest {
-				sink.send(ErrorResponse(c.single.ID, CodePermissionDenied, "permission denied: "+denied[0].Reason()))
-			}
+		msg := ErrorResponse(c.single.ID, CodePermissionDenied, "permission denied: "+decided[0].Reason())
+		if toStream != nil && (c.single.Kind != KindRequest || toStream(msg)) {
+			c.status = http.StatusAccepted
 			w.WriteHeader(http.StatusAccepted)
 			return false
 		}
-		writeRPCError(w, http.StatusForbidden, c.single.ID, CodePermissionDenied, "permission denied: "+denied[0].Reason())
+		c.status = http.StatusForbidden
+		writeRPCError(w, http.StatusForbidden, c.single.ID, CodePermissionDenied, "permission denied: "+decided[0].Reason())
 		return false
 	}
 	// A batch is forwarded whole or not at all: the gateway never
@@ -129,18 +144,17 @@ func (p *Proxy) readAndCheck(w http.ResponseWriter, r *http.Request, c *call) bo
 		}
 		e := RPCError{ID: m.ID, Code: CodeBatchRefused, Message: "not forwarded: another message in this batch was denied"}
 		if refused[i] {
-			e.Code, e.Message = CodePermissionDenied, "permission denied: "+denied[i].Reason()
+			e.Code, e.Message = CodePermissionDenied, "permission denied: "+decided[i].Reason()
 		}
 		errs = append(errs, e)
 	}
 	answer := BatchErrors(errs)
-	if sink != nil {
-		if len(errs) > 0 {
-			sink.send(answer)
-		}
+	if toStream != nil && (len(errs) == 0 || toStream(answer)) {
+		c.status = http.StatusAccepted
 		w.WriteHeader(http.StatusAccepted)
 		return false
 	}
+	c.status = http.StatusForbidden
 	writeJSON(w, http.StatusForbidden, answer)
 	return false
 }
@@ -151,6 +165,7 @@ func (p *Proxy) deny(ctx context.Context, w http.ResponseWriter, c *call, d auth
 	p.auditDenial(ctx, c, "", "", d.Reason())
 	p.d.Metrics.denied(c.srv.Path)
 	p.d.Metrics.request(c.srv.Path, "denied")
+	c.status = http.StatusForbidden
 	writeRPCError(w, http.StatusForbidden, nil, CodePermissionDenied, "permission denied: "+d.Reason())
 }
 

@@ -86,10 +86,11 @@ func conventionalEndpoint(transport string) string {
 // dropped, so no credential of the caller's (cookies, the gateway token,
 // proxy credentials, in whatever spelling) can pass by accident; what the
 // upstream gets to authenticate the gateway comes from the server's
-// egress settings.
+// egress settings. Traceparent and Tracestate are not among them: the
+// gateway writes its own (see injectTrace).
 var forwardedHeaders = [...]string{
 	"Accept", "Accept-Language", "Content-Type", "User-Agent", "Cache-Control",
-	"Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-Id", "Traceparent", "Tracestate",
+	"Mcp-Session-Id", "Mcp-Protocol-Version", "Last-Event-Id",
 }
 
 // gatewayHeaders are the X- headers of the gateway's own protocol (seed
@@ -125,6 +126,7 @@ func (p *Proxy) upstreamHeader(r *http.Request, c *call) http.Header {
 			}
 		}
 	}
+	injectTrace(out, c.trace)
 	ri := domain.RequestInfoFrom(r.Context())
 	out["X-Request-Id"] = []string{ri.RequestID}
 	out["X-Forwarded-For"] = []string{p.forwardedFor(r, ri.ClientIP)}
@@ -161,7 +163,7 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	c.status = resp.StatusCode
 	p.d.Metrics.latency(c.srv.Path, time.Since(c.start))
 	if resp.StatusCode >= 500 {
-		p.d.Metrics.upstreamError(c.srv.Path, "status_"+strconv.Itoa(resp.StatusCode/100)+"xx")
+		p.upstreamFailed(c, "status_"+strconv.Itoa(resp.StatusCode/100)+"xx")
 	}
 	in := resp.Header
 	dropConnectionHeaders(in)
@@ -182,7 +184,7 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	if ce := in["Content-Encoding"]; len(ce) > 0 && !(len(ce) == 1 && strings.EqualFold(strings.TrimSpace(ce[0]), "identity")) {
 		// The gateway asks for no encoding: a compressed answer could not
 		// be filtered, and would reach the client unread.
-		p.d.Metrics.upstreamError(c.srv.Path, "bad_response")
+		p.upstreamFailed(c, "bad_response")
 		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
 			"the MCP server answered with Content-Encoding "+strconv.Quote(domain.SafeText(strings.Join(ce, ", "), 64))+", which the gateway did not ask for")
 	}
@@ -190,14 +192,14 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 	case resp.StatusCode >= 300 && resp.StatusCode < 400:
 		// A redirect would send the client, and maybe its credentials,
 		// past the gateway.
-		p.d.Metrics.upstreamError(c.srv.Path, "bad_response")
+		p.upstreamFailed(c, "bad_response")
 		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
 			"the MCP server answered with a redirect (HTTP "+strconv.Itoa(resp.StatusCode)+"), which the gateway does not follow")
 	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
 		// The upstream refused the gateway's (or, with pass-through, the
 		// agent's egress) credentials. Passed on as is, its challenge would
 		// send the client to sign in somewhere else with the gateway's URL.
-		p.d.Metrics.upstreamError(c.srv.Path, "refused_credentials")
+		p.upstreamFailed(c, "refused_credentials")
 		return p.replace(resp, c, http.StatusBadGateway, CodeUpstreamUnavailable,
 			"the MCP server refused the credentials it was sent (HTTP "+strconv.Itoa(resp.StatusCode)+")")
 	case mt == "text/event-stream":
@@ -220,7 +222,7 @@ func (p *Proxy) modifyResponse(resp *http.Response, c *call) error {
 		if status < 400 {
 			status = http.StatusBadGateway // a redirect or a page is no MCP answer
 		}
-		p.d.Metrics.upstreamError(c.srv.Path, "bad_response")
+		p.upstreamFailed(c, "bad_response")
 		return p.replace(resp, c, status, CodeUpstreamUnavailable,
 			"the MCP server answered HTTP "+strconv.Itoa(resp.StatusCode)+" with "+strconv.Quote(domain.SafeText(mt, 64))+", not JSON or an event stream")
 	}
@@ -291,6 +293,13 @@ func (c *call) allowTool(tool string) bool {
 	return c.policy.CheckCall(c.ref, "tools/call", tool).Allowed
 }
 
+// upstreamFailed counts a failed upstream exchange of kind and marks the
+// call's spans with it.
+func (p *Proxy) upstreamFailed(c *call, kind string) {
+	p.d.Metrics.upstreamError(c.srv.Path, kind)
+	c.failure = kind
+}
+
 // upstreamError answers a failed exchange with a JSON-RPC error carrying
 // the request's id: 502 when the upstream cannot be reached, 504 when it
 // is too slow.
@@ -309,7 +318,7 @@ func (p *Proxy) upstreamError(w http.ResponseWriter, r *http.Request, c *call, e
 		status, code, msg, kind = http.StatusGatewayTimeout, CodeUpstreamTimeout, "the MCP server did not answer in time", "timeout"
 	}
 	c.status = status
-	p.d.Metrics.upstreamError(c.srv.Path, kind)
+	p.upstreamFailed(c, kind)
 	p.d.Log.WarnContext(r.Context(), "upstream request failed", "server", c.srv.Path, "kind", kind, "error", err)
 	writeRPCError(w, status, c.single.ID, code, msg)
 }
@@ -335,6 +344,7 @@ func (p *Proxy) watch(body io.ReadCloser, c *call, events bool) io.ReadCloser {
 		s.r, s.ready = sr, sr.ready
 		return s
 	}
+	s.closed = make(chan struct{})
 	// The legacy transport answers messages on this stream, so errors for
 	// messages the gateway refuses must be sent here too: a pump copies
 	// the rewritten upstream events into a pipe, and refusals are written
@@ -444,11 +454,13 @@ type stream struct {
 	r      io.Reader
 	idle   *time.Timer
 	once   sync.Once
-	lz     *lazyReader // a Streamable HTTP event stream: the upstream's bytes
-	ready  func() bool // a Streamable HTTP event stream: rewritten bytes are waiting to be read
-	sink   *eventSink  // legacy transport: where refusals are sent
-	key    string      // legacy transport: the session's message path on the gateway
-	events bool        // an event stream (counted as an open stream)
+	lz     *lazyReader   // a Streamable HTTP event stream: the upstream's bytes
+	ready  func() bool   // a Streamable HTTP event stream: rewritten bytes are waiting to be read
+	sink   *eventSink    // legacy transport: where refusals are sent
+	key    string        // legacy transport: the session's message path on the gateway
+	id     string        // legacy transport: the session's name in the shared directory
+	closed chan struct{} // legacy transport: closes with the stream
+	events bool          // an event stream (counted as an open stream)
 }
 
 func (s *stream) Read(b []byte) (int, error) { return s.r.Read(b) }
@@ -482,6 +494,9 @@ func (s *stream) Close() error {
 		}
 		if s.key != "" {
 			s.p.sessions.drop(s.key, s)
+		}
+		if s.closed != nil {
+			close(s.closed)
 		}
 		if s.events {
 			s.p.d.Metrics.streamClosed(s.c.srv.Path)
@@ -524,7 +539,13 @@ func (p *Proxy) transform(c *call, s *stream) func(ev *Event) error {
 			ev.Data = []byte(to)
 			if s != nil && s.key == "" {
 				s.key = to
+				if p.d.Legacy != nil {
+					s.id = p.d.Legacy.ID(to)
+				}
 				p.sessions.add(to, s)
+				if s.id != "" {
+					go p.advertise(s)
+				}
 			}
 		case ev.Name == "" || ev.Name == "message":
 			// Every message is looked at (about a microsecond for a small
@@ -547,17 +568,21 @@ func (p *Proxy) transform(c *call, s *stream) func(ev *Event) error {
 // legacySessions maps a legacy session's message path on the gateway
 // (e.g. /currenttime/messages?sessionId=abc) to its open stream.
 type legacySessions struct {
-	mu sync.Mutex
-	m  map[string]*stream
+	mu  sync.Mutex
+	m   map[string]*stream // by message path
+	ids map[string]*stream // by name in the shared directory
 }
 
 func (l *legacySessions) add(key string, s *stream) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.m == nil {
-		l.m = map[string]*stream{}
+		l.m, l.ids = map[string]*stream{}, map[string]*stream{}
 	}
 	l.m[key] = s
+	if s.id != "" {
+		l.ids[s.id] = s
+	}
 }
 
 func (l *legacySessions) drop(key string, s *stream) {
@@ -565,6 +590,41 @@ func (l *legacySessions) drop(key string, s *stream) {
 	defer l.mu.Unlock()
 	if l.m[key] == s {
 		delete(l.m, key)
+	}
+	if s.id != "" && l.ids[s.id] == s {
+		delete(l.ids, s.id)
+	}
+}
+
+// byID returns the open legacy stream named id in the shared directory.
+func (l *legacySessions) byID(id string) *stream {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.ids[id]
+}
+
+// advertise lists a legacy session in the shared directory while its
+// stream is open, so that its posts may land on any replica, and removes
+// it when the stream closes.
+func (p *Proxy) advertise(s *stream) {
+	owner := principalKey(s.c.principal)
+	renew := time.NewTicker(p.d.Legacy.RenewEvery())
+	defer renew.Stop()
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		if err := p.d.Legacy.Put(ctx, s.id, owner); err != nil {
+			p.d.Log.Warn("legacy SSE sessions: listing a session failed; its posts must reach this replica", "server", s.c.srv.Path, "error", err)
+		}
+		cancel()
+		select {
+		case <-renew.C:
+			continue
+		case <-s.closed:
+		}
+		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
+		_ = p.d.Legacy.Forget(ctx, s.id)
+		cancel()
+		return
 	}
 }
 

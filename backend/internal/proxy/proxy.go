@@ -19,6 +19,8 @@ import (
 	"sync"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	"github.com/mcpgw/mcpgw/backend/internal/authz"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/netguard"
@@ -50,6 +52,21 @@ type SessionAuthenticator interface {
 // audit.Writer does.
 type Auditor interface {
 	TryRecord(ctx context.Context, ev domain.AuditEvent)
+}
+
+// LegacyDirectory shares the legacy HTTP+SSE transport's sessions between
+// replicas (redisstore.LegacySessions does): a client's stream is held by
+// one replica, its posts land on any. Ids name sessions by their message
+// URL; owners are principal keys.
+type LegacyDirectory interface {
+	ID(key string) string
+	RenewEvery() time.Duration
+	Put(ctx context.Context, id, owner string) error
+	Owner(ctx context.Context, id string) (string, error)
+	Forget(ctx context.Context, id string) error
+	// Send hands a message to the replica holding id's stream (see
+	// Proxy.DeliverLegacy).
+	Send(ctx context.Context, id string, msg []byte) error
 }
 
 // Options are the proxy's settings; zero values take the defaults.
@@ -102,6 +119,13 @@ type Deps struct {
 	Audit    Auditor
 	Log      *slog.Logger
 	Metrics  *Metrics
+	// Legacy lists legacy sessions for the other replicas; nil: a legacy
+	// session's posts must reach the replica holding its stream (session
+	// affinity).
+	Legacy LegacyDirectory
+	// Tracer makes a span per proxied call (see trace.go); nil makes none
+	// and costs nothing.
+	Tracer trace.Tracer
 }
 
 // Proxy serves /{server-path}/... and its aliases.
@@ -209,8 +233,16 @@ type call struct {
 	start     time.Time
 	wantsList bool // a tools/list request is in the body
 	prefix    string
-	status    int  // the upstream's status, once it answered
+	status    int  // the upstream's status once it answered; the gateway's own when it answered instead
 	legacy    bool // a GET on a legacy HTTP+SSE server: its stream carries the answers
+	// legacyID names the legacy session a post belongs to when another
+	// replica holds its stream (refusals are sent there)
+	legacyID string
+	// trace is the trace context the upstream gets: the call's span once
+	// it has one, else the caller's (see trace.go)
+	trace   trace.SpanContext
+	spans   []trace.Span // the call's spans, ended with the exchange
+	failure string       // why the exchange failed, when the gateway or the upstream did (error.type)
 }
 
 // serve handles one request for the server at path seg; transport is set
@@ -236,16 +268,21 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 	}
 	pol := snap.Catalog.Policy(principal.Groups)
 	c := &call{srv: srv, ref: ref, principal: principal, policy: pol, ingressX: ingressX, start: start,
-		prefix: "/" + srv.Path, legacy: r.Method == http.MethodGet && srv.Transport == domain.TransportSSE}
+		prefix: "/" + srv.Path, legacy: r.Method == http.MethodGet && srv.Transport == domain.TransportSSE,
+		trace: incomingTrace(r)}
+	defer p.endSpans(c)
 	if principal.Session != nil && !p.sameOrigin(r) {
 		p.d.Metrics.request(label, "forbidden")
 		p.auditDenial(ctx, c, "", "", "cross-origin request with a session cookie")
+		p.traceDenial(r, c, "cross-origin request with a session cookie")
+		c.status = http.StatusForbidden
 		writeRPCError(w, http.StatusForbidden, nil, CodeForbidden, "cross-origin request refused")
 		return
 	}
 
 	// Whoever may not use the server at all learns nothing more about it.
 	if d := pol.Check(ref, domain.PermExecute); !d.Allowed {
+		p.traceDenial(r, c, d.Reason())
 		p.deny(ctx, w, c, d)
 		return
 	}
@@ -256,7 +293,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 	}
 	// Only the server's MCP endpoints are reachable, never the rest of
 	// the upstream host's paths with the server's egress credentials.
-	if !p.isEndpoint(srv, rest, r, principal) {
+	if !p.isEndpoint(rest, r, c) {
 		p.d.Metrics.request(label, "not_found")
 		writeRPCError(w, http.StatusNotFound, nil, CodeNotFound, "not an MCP endpoint of "+srv.Path)
 		return
@@ -297,6 +334,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 	if err != nil {
 		p.d.Log.ErrorContext(ctx, "egress credentials unavailable", "server", srv.Path, "error", err)
 		p.d.Metrics.request(label, "error")
+		c.failure = "credentials_unavailable"
 		p.fail(w, c, http.StatusBadGateway, CodeUpstreamUnavailable, "the gateway cannot reach this MCP server right now")
 		return
 	}
@@ -307,6 +345,7 @@ func (p *Proxy) serve(w http.ResponseWriter, r *http.Request, seg, rest, aliasTr
 	target.UpstreamURL = creds.UpstreamURL
 	if c.target, err = upstreamURL(&target, rest, aliasTransport, r.URL.RawQuery); err != nil {
 		p.d.Metrics.request(label, "error")
+		c.failure = "bad_upstream_url"
 		p.fail(w, c, http.StatusBadGateway, CodeUpstreamUnavailable, "the server's upstream URL is unusable")
 		return
 	}
@@ -421,17 +460,48 @@ func (s *streamCounter) release(key string) {
 // server's MCP endpoints: the registered endpoint itself ("" or its last
 // segment), the conventional /mcp and /sse beside it, or, for POSTs, the
 // message path of a legacy session the same caller has open.
-func (p *Proxy) isEndpoint(srv *domain.Server, rest string, r *http.Request, principal *domain.Principal) bool {
+//
+// A legacy session whose stream another replica holds is found in the
+// shared directory (c.legacyID is set then); the same caller must own it.
+func (p *Proxy) isEndpoint(rest string, r *http.Request, c *call) bool {
 	switch rest {
 	case "", "/", "/mcp", "/sse":
 		return true
 	}
-	if u, err := url.Parse(srv.UpstreamURL); err == nil {
+	if u, err := url.Parse(c.srv.UpstreamURL); err == nil {
 		if last := u.EscapedPath()[strings.LastIndex(u.EscapedPath(), "/")+1:]; last != "" && rest == "/"+last {
 			return true
 		}
 	}
-	return r.Method == http.MethodPost && p.sessions.stream(sessionKey(r), principalKey(principal)) != nil
+	if r.Method != http.MethodPost {
+		return false
+	}
+	key, owner := sessionKey(r), principalKey(c.principal)
+	if p.sessions.stream(key, owner) != nil {
+		return true
+	}
+	if p.d.Legacy == nil {
+		return false
+	}
+	id := p.d.Legacy.ID(key)
+	got, err := p.d.Legacy.Owner(r.Context(), id)
+	if err != nil {
+		p.d.Log.WarnContext(r.Context(), "legacy SSE sessions: directory unavailable", "server", c.srv.Path, "error", err)
+		return false
+	}
+	if got != owner {
+		return false
+	}
+	c.legacyID = id
+	return true
+}
+
+// DeliverLegacy writes msg to the stream of legacy session id if this
+// replica holds it (another replica refused a message posted there).
+func (p *Proxy) DeliverLegacy(id string, msg []byte) {
+	if s := p.sessions.byID(id); s != nil {
+		s.sink.send(msg)
+	}
 }
 
 // sessionKey is how a legacy session's message URL on the gateway is
@@ -446,6 +516,7 @@ func sessionKey(r *http.Request) string {
 // fail answers a request that could not be forwarded: one JSON-RPC error
 // carrying the request's id, or for a batch one per request in it.
 func (p *Proxy) fail(w http.ResponseWriter, c *call, status, code int, msg string) {
+	c.status = status
 	if c.insp == nil || !c.insp.Batch {
 		writeRPCError(w, status, c.single.ID, code, msg)
 		return

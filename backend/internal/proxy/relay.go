@@ -96,6 +96,7 @@ func (p *Proxy) relay(w http.ResponseWriter, r *http.Request, c *call, resp *htt
 	default:
 		// The upstream failed (or went idle) in the middle: the client must
 		// not mistake what it got for the whole answer.
+		c.failure = "interrupted"
 		abort(w)
 	}
 }

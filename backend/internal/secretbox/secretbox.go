@@ -211,6 +211,24 @@ func (b *Box) NeedsRotation(ciphertext []byte) bool {
 	return ciphertext[0] != version || keyID(ciphertext[1:headerLen]) != b.primary.id
 }
 
+// Reseal opens ciphertext and, when NeedsRotation says so, seals the
+// plaintext again under the primary key with the same aad. It returns the
+// value to store and whether it differs from ciphertext. A value already
+// sealed with the primary key is still opened, so a rotation job that
+// reports it current has proved it readable without the previous keys. Every
+// failure is Open's.
+func (b *Box) Reseal(ciphertext, aad []byte) (out []byte, changed bool, err error) {
+	pt, err := b.Open(ciphertext, aad)
+	if err != nil {
+		return nil, false, err
+	}
+	defer clear(pt)
+	if !b.NeedsRotation(ciphertext) {
+		return ciphertext, false, nil
+	}
+	return b.Seal(pt, aad), true, nil
+}
+
 func (b *Box) find(id keyID) (key, bool) {
 	for _, k := range b.keys {
 		if k.id == id {

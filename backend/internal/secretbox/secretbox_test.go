@@ -161,6 +161,49 @@ func TestRotation(t *testing.T) {
 	}
 }
 
+// TestReseal: a value under a previous key comes back under the primary
+// with the same plaintext and binding; a current value comes back as it
+// was, but only after it opened; what cannot be opened is an error, never
+// a value.
+func TestReseal(t *testing.T) {
+	oldKey, newKey := testKey(1), testKey(100)
+	aad := []byte("server:7:egress_token")
+	old := mustNew(t, oldKey).Seal([]byte("v1"), aad)
+	rotated := mustNew(t, newKey, oldKey)
+
+	out, changed, err := rotated.Reseal(old, aad)
+	if err != nil || !changed || bytes.Equal(out, old) {
+		t.Fatalf("Reseal of an old value = changed %t, %v", changed, err)
+	}
+	if pt, err := mustNew(t, newKey).Open(out, aad); err != nil || string(pt) != "v1" {
+		t.Fatalf("re-sealed value under the new key alone = %q, %v", pt, err)
+	}
+	if _, err := mustNew(t, newKey).Open(out, []byte("server:8:egress_token")); !errors.Is(err, ErrDecrypt) {
+		t.Fatal("re-sealing lost the associated data")
+	}
+
+	again, changed, err := rotated.Reseal(out, aad)
+	if err != nil || changed || !bytes.Equal(again, out) {
+		t.Fatalf("Reseal of a current value = changed %t, %v", changed, err)
+	}
+
+	for name, tc := range map[string]struct {
+		box *Box
+		ct  []byte
+		aad []byte
+	}{
+		"key not configured":    {mustNew(t, newKey), old, aad},
+		"wrong associated data": {rotated, old, []byte("server:8:egress_token")},
+		"current but tampered":  {rotated, append(bytes.Clone(out[:len(out)-1]), out[len(out)-1]^1), aad},
+		"too short":             {rotated, []byte("short"), aad},
+	} {
+		got, changed, err := tc.box.Reseal(tc.ct, tc.aad)
+		if !errors.Is(err, ErrDecrypt) || got != nil || changed {
+			t.Errorf("%s: Reseal = %q, %t, %v; want ErrDecrypt and nothing", name, got, changed, err)
+		}
+	}
+}
+
 func TestNew(t *testing.T) {
 	for _, n := range []int{0, 1, 16, 24, 31, 33, 64} {
 		k := bytes.Repeat([]byte{'k'}, n)

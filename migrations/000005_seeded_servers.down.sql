@@ -1,0 +1,1 @@
+DROP TABLE IF EXISTS seeded_servers;
