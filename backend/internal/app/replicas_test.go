@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -201,6 +202,27 @@ type balancer struct {
 	backends []*backend
 	next     atomic.Uint64
 	base     *http.Transport
+
+	mu  sync.Mutex
+	log []routed // while recording
+	rec bool
+}
+
+// routed is a request the balancer sent, with the replica that answered.
+type routed struct {
+	method, path string
+	body         []byte
+	replica      int
+}
+
+// record starts (or, with false, stops) logging routed requests and
+// returns what was logged since the last call.
+func (b *balancer) record(on bool) []routed {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	out := b.log
+	b.log, b.rec = nil, on
+	return out
 }
 
 type backend struct {
@@ -217,7 +239,7 @@ func newBalancer(t *testing.T, ln net.Listener, rs []*replica) *balancer {
 		be := &backend{r: r}
 		b.backends = append(b.backends, be)
 		probes.Go(func() {
-			c := &http.Client{Timeout: 500 * time.Millisecond}
+			c := &http.Client{Timeout: 150 * time.Millisecond}
 			for ctx.Err() == nil {
 				resp, err := c.Get(be.r.URL + "/readyz")
 				ok := err == nil && resp.StatusCode == http.StatusOK
@@ -285,6 +307,16 @@ func (b *balancer) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if err == nil {
 			be.hits.Add(1)
+			b.mu.Lock()
+			if b.rec {
+				var body []byte
+				if req.GetBody != nil {
+					rc, _ := req.GetBody()
+					body, _ = io.ReadAll(rc)
+				}
+				b.log = append(b.log, routed{method: req.Method, path: req.URL.Path, body: body, replica: slices.Index(b.backends, be)})
+			}
+			b.mu.Unlock()
 		}
 		return resp, err
 	}
@@ -453,8 +485,9 @@ func TestReplicas(t *testing.T) {
 		"PASSWORD_HASH_MEMORY_KIB=1024", "PASSWORD_HASH_ITERATIONS=1",
 		"HEALTH_CHECK_ENABLED=true", "HEALTH_CHECK_INTERVAL=" + replicaInterval.String(), "HEALTH_CHECK_RETRY_MIN=500ms",
 		"HEALTH_CHECK_TIMEOUT=1s",
-		// Long enough for the balancer's probe (every 50ms) to notice.
-		"SHUTDOWN_DRAIN_DELAY=500ms", "SHUTDOWN_TIMEOUT=20s",
+		// Well above the balancer's probe period (50ms, 150ms timeout), as
+		// it should be in production, even on a loaded machine.
+		"SHUTDOWN_DRAIN_DELAY=1500ms", "SHUTDOWN_TIMEOUT=20s",
 		"LOG_FORMAT=json", "LOG_LEVEL=info",
 	}
 	rs := make([]*replica, 3)
@@ -624,8 +657,21 @@ func TestReplicas(t *testing.T) {
 		// that does not hold the stream reach it too.
 		createServer(t, admin, map[string]any{"path": "echo-sse", "upstream_url": up.SSEURL(), "transport": "sse"})
 		grantTools(t, admin, "agents", "echo-sse", "echo")
-		time.Sleep(200 * time.Millisecond) // well past the replicas' registry updates (measured above)
+		for _, r := range rs { // each replica knows the server and the grant
+			within(t, 5*time.Second, r.name+" knows echo-sse", func() bool {
+				req, _ := http.NewRequest(http.MethodGet, r.URL+"/echo-sse/not-an-endpoint", nil)
+				req.Header = auth.Clone()
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					return false
+				}
+				defer func() { _ = resp.Body.Close() }()
+				b, _ := io.ReadAll(resp.Body)
+				return resp.StatusCode == http.StatusNotFound && strings.Contains(string(b), "not an MCP endpoint")
+			})
+		}
 		lb.hits()
+		lb.record(true)
 		c := testutil.NewMCPClient(t, lb.URL+"/echo-sse/sse", testutil.TransportSSE, auth)
 		ctx := context.Background()
 		tools, err := c.ListTools(ctx, nil)
@@ -644,8 +690,21 @@ func TestReplicas(t *testing.T) {
 				t.Fatalf("denied legacy call %d: %v", i, err)
 			}
 		}
+		holder, remoteRefusals := -1, 0
+		for _, rt := range lb.record(false) {
+			switch {
+			case rt.method == http.MethodGet:
+				holder = rt.replica
+			case bytes.Contains(rt.body, []byte(`"name":"add"`)) && rt.replica != holder:
+				remoteRefusals++
+			}
+		}
+		if holder < 0 || remoteRefusals == 0 {
+			t.Fatalf("the stream on replica-%d, %d denied calls posted to another replica: nothing shown", holder, remoteRefusals)
+		}
 		hits := lb.hits()
-		t.Logf("Go SDK client, one legacy SSE session: requests per replica %v", hits)
+		t.Logf("Go SDK client, one legacy SSE session (stream on replica-%d): requests per replica %v, %d of 3 refusals made by a replica without the stream",
+			holder, hits, remoteRefusals)
 		for i, n := range hits {
 			if n < 3 {
 				t.Fatalf("replica-%d answered %d of the session's requests: %v", i, n, hits)
@@ -825,4 +884,49 @@ func TestReplicas(t *testing.T) {
 			t.Fatalf("too little load to show anything: %d calls, %d streamed", calls.Load(), slowCalls.Load())
 		}
 	})
+}
+
+// TestLegacyPostRightAfterEndpoint: the moment a legacy stream announces
+// its message URL, a post to it may land on another replica (a client
+// posts initialize at once): the session must already be listed there.
+func TestLegacyPostRightAfterEndpoint(t *testing.T) {
+	t.Parallel()
+	up := testutil.NewMCPServer(t, testutil.MCPServerOptions{})
+	cfg := testutil.Config(t)
+	a := testutil.StartApp(t, cfg, testutil.StartOptions{})
+	cfgB := *cfg
+	b := testutil.StartApp(t, &cfgB, testutil.StartOptions{PublicURL: a.URL})
+	admin := signedInAdmin(t, a)
+	createServer(t, admin, map[string]any{"path": "legacy", "upstream_url": up.SSEURL(), "transport": "sse"})
+	grantTools(t, admin, "agents", "legacy", "echo")
+	token := agentToken(t, a, admin, "robot", "agents")
+	within(t, 5*time.Second, "b knows the server", func() bool {
+		return rpc(t, b, "/legacy/not-an-endpoint", token, map[string]any{}).Status == http.StatusNotFound
+	})
+	for i := range 30 {
+		ctx, cancel := context.WithCancel(context.Background())
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, a.URL+"/legacy/sse", nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil || resp.StatusCode != http.StatusOK {
+			t.Fatalf("round %d: open stream: %v %v", i, err, resp)
+		}
+		sc := bufio.NewScanner(resp.Body)
+		endpoint := ""
+		for endpoint == "" && sc.Scan() {
+			if d, ok := strings.CutPrefix(sc.Text(), "data: "); ok {
+				endpoint = d
+			}
+		}
+		if !strings.HasPrefix(endpoint, "/legacy/") {
+			t.Fatalf("round %d: endpoint event %q", i, endpoint)
+		}
+		r := rpc(t, b, endpoint, token, map[string]any{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": map[string]any{
+			"protocolVersion": "2025-06-18", "capabilities": map[string]any{}, "clientInfo": map[string]any{"name": "t", "version": "1"}}})
+		cancel()
+		_ = resp.Body.Close()
+		if r.Status != http.StatusAccepted {
+			t.Fatalf("round %d: a post right after the endpoint event, on the other replica: %d %s", i, r.Status, r.Body)
+		}
+	}
 }

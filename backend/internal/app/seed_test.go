@@ -205,6 +205,39 @@ servers:
 	}
 }
 
+// TestSeedSecretsNeededUntilApplied: an entry's secret variables must be
+// set to register it, and only then: once applied, a start without them
+// is fine.
+func TestSeedSecretsNeededUntilApplied(t *testing.T) {
+	t.Parallel()
+	name := "MCPGW_TEST_SEED_TOKEN_" + strings.ReplaceAll(t.Name(), "/", "_")
+	if err := os.Setenv(name, "seed-egress-token"); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.Unsetenv(name) })
+	entry := func(path string) string {
+		return fmt.Sprintf("- path: %s\n  display_name: %s\n  upstream_url: http://127.0.0.1:9/%s/mcp\n  egress: {type: bearer, token_env: %s}\n", path, path, path, name)
+	}
+	cfg := testutil.Config(t)
+	cfg.SeedServersFile = writeSeed(t, "servers:\n"+entry("tokened"))
+	a := testutil.StartApp(t, cfg, testutil.StartOptions{})
+	if l := listServers(t, signedInAdmin(t, a), ""); len(l.Items) != 1 || l.Items[0].Egress == nil || !l.Items[0].Egress.TokenSet {
+		t.Fatalf("servers: %+v", l.Items)
+	}
+	_ = os.Unsetenv(name)
+	testutil.StartApp(t, cfg, testutil.StartOptions{}) // applied already: the variable is not needed
+
+	c := *cfg
+	c.SeedServersFile = writeSeed(t, "servers:\n"+entry("tokened")+entry("fresh"))
+	_, err := app.New(context.Background(), &c, app.Options{})
+	if err == nil || !strings.Contains(err.Error(), "environment variable "+name+" is not set") || !strings.Contains(err.Error(), `path "fresh"`) {
+		t.Fatalf("a new entry without its secret: %v", err)
+	}
+	if n := dbCount(t, a.DB, `SELECT count(*) FROM servers WHERE path = 'fresh'`); n != 0 {
+		t.Fatal("the entry without its secret was registered")
+	}
+}
+
 // TestSeedServersInvalidFileStopsStart: a bad seed file stops the start
 // with an error naming the file, the entry and the field, before anything
 // is written: not the file's good entries, not even the first

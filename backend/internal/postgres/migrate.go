@@ -78,6 +78,9 @@ func (mg *Migrator) Up() error {
 		return err
 	}
 	if err := mg.m.Up(); err != nil && !errors.Is(err, migrate.ErrNoChange) {
+		if newer := mg.newer(); newer != nil {
+			return newer // a newer mcpgw migrated in the meantime
+		}
 		return mg.explain(err)
 	}
 	return nil

@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
@@ -460,7 +461,11 @@ type stream struct {
 	key    string        // legacy transport: the session's message path on the gateway
 	id     string        // legacy transport: the session's name in the shared directory
 	closed chan struct{} // legacy transport: closes with the stream
-	events bool          // an event stream (counted as an open stream)
+	gone   bool          // legacy transport: closed (guarded by legacySessions.mu)
+	// pending counts refusals from other replicas on their way into the
+	// stream (see Proxy.DeliverLegacy)
+	pending atomic.Int32
+	events  bool // an event stream (counted as an open stream)
 }
 
 func (s *stream) Read(b []byte) (int, error) { return s.r.Read(b) }
@@ -492,11 +497,10 @@ func (s *stream) Close() error {
 		if pr, ok := s.r.(*io.PipeReader); ok {
 			_ = pr.Close()
 		}
-		if s.key != "" {
-			s.p.sessions.drop(s.key, s)
-		}
 		if s.closed != nil {
-			close(s.closed)
+			// Under the sessions' lock, so that a session announced
+			// at this moment is either dropped here or never added.
+			s.p.sessions.drop(s)
 		}
 		if s.events {
 			s.p.d.Metrics.streamClosed(s.c.srv.Path)
@@ -538,13 +542,15 @@ func (p *Proxy) transform(c *call, s *stream) func(ev *Event) error {
 			}
 			ev.Data = []byte(to)
 			if s != nil && s.key == "" {
-				s.key = to
+				id := ""
 				if p.d.Legacy != nil {
-					s.id = p.d.Legacy.ID(to)
+					id = p.d.Legacy.ID(to)
 				}
-				p.sessions.add(to, s)
-				if s.id != "" {
-					go p.advertise(s)
+				if p.sessions.add(to, id, s) && id != "" {
+					// Listed before the client learns the URL: its first
+					// post may land on any replica at once.
+					listed := p.listLegacy(s, id)
+					go p.advertise(s, id, listed)
 				}
 			}
 		case ev.Name == "" || ev.Name == "message":
@@ -573,27 +579,38 @@ type legacySessions struct {
 	ids map[string]*stream // by name in the shared directory
 }
 
-func (l *legacySessions) add(key string, s *stream) {
+// add records s as the stream of the session whose messages go to key
+// (named id in the shared directory, when there is one). It reports false,
+// adding nothing, when s has closed already.
+func (l *legacySessions) add(key, id string, s *stream) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
+	if s.gone {
+		return false
+	}
 	if l.m == nil {
 		l.m, l.ids = map[string]*stream{}, map[string]*stream{}
 	}
+	s.key, s.id = key, id
 	l.m[key] = s
-	if s.id != "" {
-		l.ids[s.id] = s
+	if id != "" {
+		l.ids[id] = s
 	}
+	return true
 }
 
-func (l *legacySessions) drop(key string, s *stream) {
+// drop forgets s (it has closed) and wakes its advertiser.
+func (l *legacySessions) drop(s *stream) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.m[key] == s {
-		delete(l.m, key)
+	s.gone = true
+	if s.key != "" && l.m[s.key] == s {
+		delete(l.m, s.key)
 	}
 	if s.id != "" && l.ids[s.id] == s {
 		delete(l.ids, s.id)
 	}
+	close(s.closed)
 }
 
 // byID returns the open legacy stream named id in the shared directory.
@@ -603,26 +620,35 @@ func (l *legacySessions) byID(id string) *stream {
 	return l.ids[id]
 }
 
-// advertise lists a legacy session in the shared directory while its
-// stream is open, so that its posts may land on any replica, and removes
-// it when the stream closes.
-func (p *Proxy) advertise(s *stream) {
-	owner := principalKey(s.c.principal)
-	renew := time.NewTicker(p.d.Legacy.RenewEvery())
-	defer renew.Stop()
+// listLegacy lists session id as s's caller's in the shared directory,
+// reporting whether that worked.
+func (p *Proxy) listLegacy(s *stream, id string) bool {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := p.d.Legacy.Put(ctx, id, principalKey(s.c.principal)); err != nil {
+		p.d.Log.Warn("legacy SSE sessions: listing a session failed; until it works, its posts must reach this replica", "server", s.c.srv.Path, "error", err)
+		return false
+	}
+	return true
+}
+
+// advertise keeps session id listed while its stream is open (renewing
+// it, or retrying soon when listing failed), and removes it when the
+// stream closes.
+func (p *Proxy) advertise(s *stream, id string, listed bool) {
 	for {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		if err := p.d.Legacy.Put(ctx, s.id, owner); err != nil {
-			p.d.Log.Warn("legacy SSE sessions: listing a session failed; its posts must reach this replica", "server", s.c.srv.Path, "error", err)
+		wait := p.d.Legacy.RenewEvery()
+		if !listed {
+			wait = min(wait, 5*time.Second)
 		}
-		cancel()
 		select {
-		case <-renew.C:
+		case <-time.After(wait):
+			listed = p.listLegacy(s, id)
 			continue
 		case <-s.closed:
 		}
-		ctx, cancel = context.WithTimeout(context.Background(), 5*time.Second)
-		_ = p.d.Legacy.Forget(ctx, s.id)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = p.d.Legacy.Forget(ctx, id)
 		cancel()
 		return
 	}

@@ -480,7 +480,7 @@ func (p *Proxy) isEndpoint(rest string, r *http.Request, c *call) bool {
 	if p.sessions.stream(key, owner) != nil {
 		return true
 	}
-	if p.d.Legacy == nil {
+	if p.d.Legacy == nil || c.srv.Transport != domain.TransportSSE {
 		return false
 	}
 	id := p.d.Legacy.ID(key)
@@ -498,11 +498,28 @@ func (p *Proxy) isEndpoint(rest string, r *http.Request, c *call) bool {
 
 // DeliverLegacy writes msg to the stream of legacy session id if this
 // replica holds it (another replica refused a message posted there).
+// It never waits: a client that stops reading its stream blocks writes to
+// it, and this is called for every session on the replica. At most
+// maxPendingDeliveries wait per stream; more are dropped (the client is
+// not reading them anyway).
 func (p *Proxy) DeliverLegacy(id string, msg []byte) {
-	if s := p.sessions.byID(id); s != nil {
-		s.sink.send(msg)
+	s := p.sessions.byID(id)
+	if s == nil {
+		return
 	}
+	if s.pending.Add(1) > maxPendingDeliveries {
+		s.pending.Add(-1)
+		p.d.Log.Warn("legacy SSE sessions: a refusal was dropped: the client is not reading its stream", "server", s.c.srv.Path)
+		return
+	}
+	go func() {
+		defer s.pending.Add(-1)
+		s.sink.send(msg)
+	}()
 }
+
+// maxPendingDeliveries bounds the refusals waiting to enter one stream.
+const maxPendingDeliveries = 16
 
 // sessionKey is how a legacy session's message URL on the gateway is
 // remembered: its escaped path, and its query when it has one.

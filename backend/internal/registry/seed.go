@@ -64,6 +64,11 @@ type Seed struct {
 	// Server is what to register: defaults applied, upstream URL
 	// normalised, egress secrets read from the environment.
 	Server domain.Server
+	// Missing, when set, names an environment variable the entry's
+	// secrets should come from that is unset. It matters only when the
+	// entry is to be applied (ApplySeeds refuses then): an entry applied
+	// at an earlier start no longer needs its variables.
+	Missing error
 }
 
 // LoadSeedFile reads and checks the seed file at path (see ParseSeeds).
@@ -187,7 +192,7 @@ func parseSeed(ctx context.Context, n *yaml.Node, field string, o SeedOptions) (
 			return sd, err
 		}
 		var err error
-		if eg, err = seedEgressOf(e.Egress, egNode, sd, o.LookupEnv); err != nil {
+		if eg, sd.Missing, err = seedEgressOf(e.Egress, egNode, sd, o.LookupEnv); err != nil {
 			return sd, err
 		}
 	}
@@ -214,16 +219,26 @@ func parseSeed(ctx context.Context, n *yaml.Node, field string, o SeedOptions) (
 	}
 	srv.UpstreamURL = u.String()
 	sd.Server = srv
+	if sd.Missing != nil {
+		// Checked with a stand-in value; never stored.
+		sd.Server.Egress.Token = ""
+		for i := range sd.Server.Egress.Headers {
+			sd.Server.Egress.Headers[i].Value = ""
+		}
+	}
 	return sd, nil
 }
 
 // seedEgressOf turns an entry's egress settings into the API's, reading
 // each secret from the environment variable the file names.
-func seedEgressOf(in *seedEgress, n *yaml.Node, sd Seed, lookup func(string) (string, bool)) (*domain.Egress, error) {
+//
+// An unset variable is not an error here but missing (see Seed.Missing),
+// with a stand-in value so that the rest of the entry is still checked.
+func seedEgressOf(in *seedEgress, n *yaml.Node, sd Seed, lookup func(string) (string, bool)) (_ *domain.Egress, missing, _ error) {
 	if hs := mappingValue(n, "headers"); hs != nil && hs.Kind == yaml.SequenceNode {
 		for i, h := range hs.Content {
 			if err := checkKeys(h, fmt.Sprintf("%s.egress.headers[%d]", sd.Field, i), seedHeaderKeys); err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 		}
 	}
@@ -233,7 +248,10 @@ func seedEgressOf(in *seedEgress, n *yaml.Node, sd Seed, lookup func(string) (st
 		}
 		v, ok := lookup(name)
 		if !ok || v == "" {
-			return "", sd.invalid(field, "environment variable %s is not set", name)
+			if missing == nil {
+				missing = sd.invalid(field, "environment variable %s is not set", name)
+			}
+			return "unset", nil
 		}
 		return domain.Secret(v), nil
 	}
@@ -242,12 +260,12 @@ func seedEgressOf(in *seedEgress, n *yaml.Node, sd Seed, lookup func(string) (st
 		eg.Type = domain.EgressNone
 	}
 	if in.TokenEnv != "" && eg.Type != domain.EgressBearer {
-		return nil, sd.invalid("egress.token_env", "is used only with type %q", domain.EgressBearer)
+		return nil, nil, sd.invalid("egress.token_env", "is used only with type %q", domain.EgressBearer)
 	}
 	if eg.Type == domain.EgressBearer {
 		tok, err := secret("egress.token_env", in.TokenEnv)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		eg.Token = tok
 	}
@@ -256,14 +274,14 @@ func seedEgressOf(in *seedEgress, n *yaml.Node, sd Seed, lookup func(string) (st
 		if eg.Type == domain.EgressHeaders {
 			v, err := secret(fmt.Sprintf("egress.headers[%d].value_env", i), h.ValueEnv)
 			if err != nil {
-				return nil, err
+				return nil, nil, err
 			}
 			hd.Value = v
 		}
 		// With another type, ValidateEgress refuses the headers.
 		eg.Headers = append(eg.Headers, hd)
 	}
-	return eg, nil
+	return eg, missing, nil
 }
 
 // checkSeedNames refuses an entry whose path or display name an earlier
@@ -386,6 +404,9 @@ func (s *Service) ApplySeeds(ctx context.Context, actor *domain.Principal, sourc
 			if taken := takenBy(existing, &srv); taken != "" {
 				s.log.WarnContext(ctx, "seed server skipped: "+taken, "seed", source, "entry", sd.Field, "path", srv.Path)
 			} else {
+				if sd.Missing != nil {
+					return sd.Missing
+				}
 				srv.ID = newID()
 				srv.CreatedBy = actor.Username
 				if err := s.servers.Create(ctx, tx, &srv, s.seal(srv.ID, &srv.Egress, nil)); err != nil {

@@ -111,7 +111,6 @@ func TestSeedFileErrorsNameTheEntry(t *testing.T) {
 		{"literal token", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: bearer\n    token: s3cret\n", "use token_env"},
 		{"literal header", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: headers\n    headers:\n    - name: X-Key\n      value: s3cret\n", "use value_env"},
 		{"no token env", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: bearer\n", "egress.token_env: is required"},
-		{"unset env", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: bearer\n    token_env: NOT_SET\n", "environment variable NOT_SET is not set"},
 		{"token for none", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    token_env: T\n", `egress.token_env: is used only with type "bearer"`},
 		{"egress type", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: magic\n", "egress.type: must be one of"},
 		{"forbidden header", "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: headers\n    headers:\n    - name: Cookie\n      value_env: T\n", "is managed by the gateway"},
@@ -125,6 +124,24 @@ func TestSeedFileErrorsNameTheEntry(t *testing.T) {
 				t.Fatalf("the error quotes a secret: %v", err)
 			}
 		})
+	}
+}
+
+// TestSeedFileUnsetSecret: an unset variable is not a parse error (the
+// entry may have been applied at an earlier start) but Missing, and no
+// stand-in value is left in the server.
+func TestSeedFileUnsetSecret(t *testing.T) {
+	doc := "servers:\n- path: x\n  display_name: X\n  upstream_url: http://x/\n  egress:\n    type: headers\n    headers:\n    - name: X-Key\n      value_env: NOT_SET\n"
+	seeds, err := registry.ParseSeeds(context.Background(), []byte(doc), seedOptions(nil))
+	if err != nil || len(seeds) != 1 {
+		t.Fatalf("parse: %v %+v", err, seeds)
+	}
+	sd := seeds[0]
+	if sd.Missing == nil || !strings.Contains(sd.Missing.Error(), "environment variable NOT_SET is not set") || !strings.Contains(sd.Missing.Error(), `servers[0] (path "x"`) {
+		t.Fatalf("missing = %v", sd.Missing)
+	}
+	if h := sd.Server.Egress.Headers; len(h) != 1 || h[0].Name != "X-Key" || h[0].Value != "" {
+		t.Fatalf("headers = %+v", h)
 	}
 }
 
