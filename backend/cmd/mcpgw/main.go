@@ -23,8 +23,10 @@ import (
 	"github.com/mcpgw/mcpgw/backend/internal/audit"
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/config"
+	"github.com/mcpgw/mcpgw/backend/internal/netguard"
 	"github.com/mcpgw/mcpgw/backend/internal/postgres"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
+	"github.com/mcpgw/mcpgw/backend/internal/registry"
 	"github.com/mcpgw/mcpgw/frontend"
 )
 
@@ -49,7 +51,7 @@ Usage:
   mcpgw scopes export FILE           write every scope and mapping as scopes.yml; - writes stdout
   mcpgw config example               print .env.example (every setting, documented)
   mcpgw config reference             print docs/configuration.md (every setting, as Markdown tables)
-  mcpgw config check                 validate the environment's settings
+  mcpgw config check                 validate the environment's settings and SEED_SERVERS_FILE
   mcpgw healthcheck [-url URL]       exit 0 when the local gateway answers /healthz
   mcpgw version                      print the version
 
@@ -415,8 +417,25 @@ func configCmd(args []string, stdout io.Writer) error {
 		fmt.Fprint(stdout, config.Reference())
 		return nil
 	case "check":
-		if _, _, err := loadConfig(); err != nil {
+		cfg, _, err := loadConfig()
+		if err != nil {
 			return err
+		}
+		if cfg.SeedServersFile != "" {
+			// The same checks as serve's, so that a bad seed file is found
+			// before a rollout rather than by a replica refusing to start.
+			seeds, err := registry.LoadSeedFile(context.Background(), cfg.SeedServersFile, registry.SeedOptions{
+				Guard: netguard.Options{AllowLinkLocal: cfg.UpstreamAllowLinkLocal},
+			})
+			if err != nil {
+				return fmt.Errorf("SEED_SERVERS_FILE %s: %w", cfg.SeedServersFile, err)
+			}
+			for _, sd := range seeds {
+				if sd.Missing != nil {
+					fmt.Fprintf(stdout, "warning: %v (needed unless this entry was applied at an earlier start)\n", sd.Missing)
+				}
+			}
+			fmt.Fprintf(stdout, "seed file %s: %d servers\n", cfg.SeedServersFile, len(seeds))
 		}
 		fmt.Fprintln(stdout, "configuration is valid")
 		return nil

@@ -192,3 +192,26 @@ func TestUsageAndConfigErrors(t *testing.T) {
 		t.Fatalf("version: %q", out)
 	}
 }
+
+// TestConfigCheckReadsTheSeedFile: `config check` checks SEED_SERVERS_FILE
+// as serve would, and warns about secrets it cannot find.
+func TestConfigCheckReadsTheSeedFile(t *testing.T) {
+	useEnv(t)
+	dir := t.TempDir()
+	seed := filepath.Join(dir, "servers.yml")
+	write := func(doc string) {
+		if err := os.WriteFile(seed, []byte(doc), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Setenv("SEED_SERVERS_FILE", seed)
+	write("servers:\n- path: ok\n  display_name: OK\n  upstream_url: http://127.0.0.1:9/mcp\n  egress: {type: bearer, token_env: MCPGW_TEST_UNSET_TOKEN}\n")
+	out, err := mcpgw(t, "", "config", "check")
+	if err != nil || !strings.Contains(out, "seed file "+seed+": 1 servers") || !strings.Contains(out, "MCPGW_TEST_UNSET_TOKEN is not set") || !strings.Contains(out, "configuration is valid") {
+		t.Fatalf("config check: %v %s", err, out)
+	}
+	write("servers:\n- path: bad\n  display_name: Bad\n  upstream_url: ftp://x/\n")
+	if _, err := mcpgw(t, "", "config", "check"); err == nil || !strings.Contains(err.Error(), "SEED_SERVERS_FILE "+seed) || !strings.Contains(err.Error(), "upstream_url") {
+		t.Fatalf("config check with a bad seed file: %v", err)
+	}
+}
