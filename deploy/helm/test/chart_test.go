@@ -250,6 +250,32 @@ probes:
 		},
 	},
 	{
+		name: "seed servers, their secrets in secrets.extra", release: "mcpgw",
+		values: seedValues,
+		check: func(t *testing.T, r *rendered) {
+			checkSeedServers(t, r, seedValues, "TIME_MCP_TOKEN", "SEARCH_API_KEY")
+			for _, m := range r.find("Secret") {
+				if sd := m.obj.(*corev1.Secret).StringData; sd["TIME_MCP_TOKEN"] != "time-token-value" || sd["SEARCH_API_KEY"] != "search-key-value" {
+					t.Errorf("Secret %s lacks the seed servers' secrets", m.name)
+				}
+			}
+		},
+	},
+	{
+		name: "seed servers, their secret in an existing Secret, init container migrations", release: "mcpgw",
+		values: seedValuesExistingSecret,
+		check: func(t *testing.T, r *rendered) {
+			checkSeedServers(t, r, seedValuesExistingSecret, "TIME_MCP_TOKEN")
+			init := deployment(t, r).Spec.Template.Spec.InitContainers
+			if len(init) != 1 {
+				t.Fatalf("want the migrating init container, have %d init containers", len(init))
+			}
+			if m := init[0].VolumeMounts; len(m) != 1 || m[0].Name != "tmp" {
+				t.Errorf("the migrating init container mounts %v; it needs only /tmp, no seed file", m)
+			}
+		},
+	},
+	{
 		name: "longest release name", release: strings.Repeat("r", 53),
 		values: "secrets: {secretKey: " + key + "}\n",
 	},
@@ -299,6 +325,23 @@ func TestChartRefusesBadValues(t *testing.T) {
 		{"unknown migration mode", "secrets: {secretKey: " + key + "}\nmigrations: {mode: sometimes}", "migrations/mode"},
 		{"lower-case setting", "secrets: {secretKey: " + key + "}\nconfig: {log_level: debug}", "log_level"},
 		{"not a database URL", "secrets: {secretKey: " + key + ", databaseUrl: mysql://x}", "databaseUrl"},
+		// Seed servers: values.schema.json, then the templates.
+		{"seed token written out", seed("egress: {type: bearer, token: literal}"), "at '/seedServers/0/egress': additional properties 'token' not allowed"},
+		{"seed header value written out", seed("egress: {type: headers, headers: [{name: X-Api-Key, value: literal}]}"), "additional properties 'value' not allowed"},
+		{"seed entry without upstream_url", "secrets: {secretKey: " + key + "}\nseedServers: [{path: a, display_name: A}]", "upstream_url"},
+		{"seed entry with an unknown key", seed("url: http://a"), "additional properties 'url' not allowed"},
+		{"seed path not one lowercase segment", "secrets: {secretKey: " + key + "}\nseedServers: [{path: My/Server, display_name: A, upstream_url: 'http://a'}]", "/seedServers/0/path"},
+		{"seed upstream not http", "secrets: {secretKey: " + key + "}\nseedServers: [{path: a, display_name: A, upstream_url: 'ftp://a'}]", "/seedServers/0/upstream_url"},
+		{"seed unknown transport", seed("transport: websocket"), "/seedServers/0/transport"},
+		{"seed bearer without token_env", seed("egress: {type: bearer}"), "token_env"},
+		{"seed token_env without bearer", seed("egress: {token_env: A_TOKEN}"), "at '/seedServers/0/egress/token_env'"},
+		{"seed headers without a header", seed("egress: {type: headers}"), "headers"},
+		{"seed path twice", seed("") + "\n  - {path: a, display_name: B, upstream_url: 'http://b'}", "seedServers[1].path \"a\" is already seedServers[0].path"},
+		{"seed display name another's path", seed("") + "\n  - {path: b, display_name: a, upstream_url: 'http://b'}", "seedServers[1].display_name \"a\" is already seedServers[0].path"},
+		{"seed secret that is the gateway's own", seed("egress: {type: bearer, token_env: SECRET_KEY}"), "seedServers[0].egress.token_env names SECRET_KEY, the gateway's own secret"},
+		{"seed secret in config", seed("egress: {type: bearer, token_env: A_TOKEN}") + "\nconfig: {A_TOKEN: x}", "config.A_TOKEN is a secret (seedServers[0].egress.token_env names it)"},
+		{"seed file given twice", seed("") + "\nconfig: {SEED_SERVERS_FILE: /data/servers.yml}", "config.SEED_SERVERS_FILE is set by the chart when seedServers is not empty"},
+		{"seed file given twice in extraEnv", seed("") + "\nextraEnv: [{name: SEED_SERVERS_FILE, value: /data/servers.yml}]", "extraEnv sets SEED_SERVERS_FILE"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			_, err := render(t, "mcpgw", parseValues(t, c.values))
@@ -344,6 +387,11 @@ func TestChangedSettingsRollThePods(t *testing.T) {
 	base := annotations("secrets: {secretKey: " + key + "}")
 	cfg := annotations("secrets: {secretKey: " + key + "}\nconfig: {LOG_LEVEL: debug}")
 	sec := annotations("secrets: {secretKey: " + key + "x}")
+	seeded := annotations(seedValues)
+	reseeded := annotations(strings.Replace(seedValues, "display_name: Time", "display_name: Clock", 1))
+	if seeded["checksum/config"] == reseeded["checksum/config"] {
+		t.Errorf("a changed seed server leaves checksum/config at %s", seeded["checksum/config"])
+	}
 	if base["checksum/config"] == cfg["checksum/config"] || base["checksum/secret"] != cfg["checksum/secret"] {
 		t.Errorf("a changed setting: config checksum %s → %s, secret checksum %s → %s", base["checksum/config"], cfg["checksum/config"], base["checksum/secret"], cfg["checksum/secret"])
 	}
@@ -358,6 +406,7 @@ func TestHelmLint(t *testing.T) {
 	for _, values := range []string{
 		"secrets: {secretKey: " + key + "}",
 		"secrets: {existingSecret: keys}\ningress: {enabled: true}\nautoscaling: {enabled: true}",
+		seedValues,
 	} {
 		l := lint.All(chartDir, parseValues(t, values), namespace, false)
 		for _, m := range l.Messages {
@@ -408,9 +457,18 @@ func TestReadmeListsEveryValue(t *testing.T) {
 	}
 }
 
+// seed is values with one seed server, fields (a flow mapping's content)
+// added to its own.
+func seed(fields string) string {
+	if fields != "" {
+		fields = ", " + fields
+	}
+	return "secrets: {secretKey: " + key + "}\nseedServers:\n  - {path: a, display_name: A, upstream_url: 'http://a.mcp.svc'" + fields + "}"
+}
+
 func settingsOf(t *testing.T) settings {
 	names, provider := knownSettings(t)
-	return settings{names: names, provider: provider}
+	return settings{names: names, provider: provider, seed: knownSeedKeys(t)}
 }
 
 func deployment(t *testing.T, r *rendered) *appsv1.Deployment {
@@ -422,11 +480,12 @@ func deployment(t *testing.T, r *rendered) *appsv1.Deployment {
 	return m.obj.(*appsv1.Deployment)
 }
 
+// configMapOf is the settings ConfigMap (not the seed file's).
 func configMapOf(t *testing.T, r *rendered) *corev1.ConfigMap {
 	t.Helper()
-	m, err := r.one("ConfigMap")
+	cm, err := settingsConfigMap(r, gateway(t, r))
 	if err != nil {
 		t.Fatal(err)
 	}
-	return m.obj.(*corev1.ConfigMap)
+	return cm
 }

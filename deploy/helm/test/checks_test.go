@@ -30,6 +30,7 @@ import (
 type settings struct {
 	names    map[string]bool
 	provider *regexp.Regexp
+	seed     seedKeys
 }
 
 func (s settings) known(name string) bool { return s.names[name] || s.provider.MatchString(name) }
@@ -55,16 +56,15 @@ func checkRelease(r *rendered, s settings) problems {
 	}
 	dep := dm.obj.(*appsv1.Deployment)
 	pod := &dep.Spec.Template
-	cm := configMap(r, &p)
-	svc := service(r, &p)
-	if cm == nil || svc == nil {
-		return p
-	}
-
 	// The gateway container: what it runs and where it listens.
 	gw := container(pod.Spec.Containers, "mcpgw")
 	if gw == nil {
 		p.addf("Deployment has no container named mcpgw")
+		return p
+	}
+	cm := configMap(r, &p, gw)
+	svc := service(r, &p)
+	if cm == nil || svc == nil {
 		return p
 	}
 	if !slices.Equal(gw.Args, []string{"serve"}) {
@@ -118,11 +118,13 @@ func checkRelease(r *rendered, s settings) problems {
 			p.addf("ConfigMap sets %s, which is not a setting of mcpgw (backend/internal/config)", k)
 		}
 	}
+	seedVars := seedVarsOf(r)
 	for _, pm := range podTemplates(r) {
 		for _, c := range allContainers(pm.spec) {
 			for _, e := range c.Env {
-				// extraEnv is the operator's (GOMEMLIMIT, HTTPS_PROXY, ...).
-				if !s.known(e.Name) && !isExtraEnv(r, e.Name) {
+				// extraEnv is the operator's (GOMEMLIMIT, HTTPS_PROXY, ...);
+				// seed servers' upstream credentials are the upstreams'.
+				if !s.known(e.Name) && !isExtraEnv(r, e.Name) && seedVars[e.Name] == "" {
 					p.addf("%s container %s sets %s, which is not a setting of mcpgw", pm.what, c.Name, e.Name)
 				}
 			}
@@ -196,6 +198,7 @@ func checkRelease(r *rendered, s settings) problems {
 		}
 	}
 
+	checkSeed(r, &p, s, pod, gw, cm)
 	checkIngress(r, &p, svc)
 	checkHPA(r, &p, dep)
 	checkPDB(r, &p, dep)
@@ -207,13 +210,27 @@ func checkRelease(r *rendered, s settings) problems {
 	return p
 }
 
-func configMap(r *rendered, p *problems) *corev1.ConfigMap {
-	m, err := r.one("ConfigMap")
+// configMap is the settings ConfigMap: the one the gateway container reads
+// with envFrom (the seed file has one of its own).
+func configMap(r *rendered, p *problems, gw *corev1.Container) *corev1.ConfigMap {
+	cm, err := settingsConfigMap(r, gw)
 	if err != nil {
 		p.addf("%v", err)
 		return nil
 	}
-	return m.obj.(*corev1.ConfigMap)
+	return cm
+}
+
+func settingsConfigMap(r *rendered, gw *corev1.Container) (*corev1.ConfigMap, error) {
+	if len(gw.EnvFrom) == 0 || gw.EnvFrom[0].ConfigMapRef == nil {
+		return nil, fmt.Errorf("the gateway container's first envFrom is not the chart's ConfigMap: %+v", gw.EnvFrom)
+	}
+	name := gw.EnvFrom[0].ConfigMapRef.Name
+	cm := r.get("ConfigMap", name)
+	if cm == nil {
+		return nil, fmt.Errorf("the gateway reads ConfigMap %s, which the chart does not render", name)
+	}
+	return cm.obj.(*corev1.ConfigMap), nil
 }
 
 func service(r *rendered, p *problems) *corev1.Service {
@@ -483,7 +500,9 @@ func checkMigrations(r *rendered, p *problems, dep *appsv1.Deployment, cm *corev
 	}
 	if mode == "initContainer" {
 		gw, init := container(dep.Spec.Template.Spec.Containers, "mcpgw"), inits[0]
-		if !slices.EqualFunc(gw.Env, init.Env, func(a, b corev1.EnvVar) bool { return a.Name == b.Name }) || len(gw.EnvFrom) != len(init.EnvFrom) {
+		// All but the seed file, which only serve reads (checkSeed).
+		env := slices.DeleteFunc(slices.Clone(gw.Env), func(e corev1.EnvVar) bool { return e.Name == "SEED_SERVERS_FILE" })
+		if !slices.EqualFunc(env, init.Env, func(a, b corev1.EnvVar) bool { return a.Name == b.Name }) || len(gw.EnvFrom) != len(init.EnvFrom) {
 			p.addf("the migrating init container's environment differs from the gateway's")
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -24,9 +25,10 @@ import (
 )
 
 const (
-	chartDir  = "../mcpgw"
-	configDir = "../../../backend/internal/config"
-	namespace = "mcp"
+	chartDir    = "../mcpgw"
+	configDir   = "../../../backend/internal/config"
+	registryDir = "../../../backend/internal/registry"
+	namespace   = "mcp"
 )
 
 // manifest is one rendered object.
@@ -182,6 +184,16 @@ func (r *rendered) find(kind string) []*manifest {
 	return out
 }
 
+// get returns the release object (not a hook) of kind and name, or nil.
+func (r *rendered) get(kind, name string) *manifest {
+	for _, m := range r.releaseObjects() {
+		if m.kind == kind && m.name == name {
+			return m
+		}
+	}
+	return nil
+}
+
 func (r *rendered) one(kind string) (*manifest, error) {
 	var out []*manifest
 	for _, m := range r.releaseObjects() {
@@ -228,4 +240,33 @@ func knownSettings(t testing.TB) (map[string]bool, *regexp.Regexp) {
 		t.Fatalf("found %d provider fields in providers.go; has the table changed shape?", len(fields))
 	}
 	return names, regexp.MustCompile(`^OIDC_[A-Z0-9_]+_(` + strings.Join(fields, "|") + `)$`)
+}
+
+// seedKeys are the keys each mapping of a seed file may have, as the
+// gateway's seed parser (backend/internal/registry/seed.go) lists them.
+type seedKeys struct{ root, entry, egress, header []string }
+
+var (
+	seedKeyList = regexp.MustCompile(`seed(Root|Entry|Egress|Header)Keys\s*=\s*\[\]string\{([^}]*)\}`)
+	quoted      = regexp.MustCompile(`"([^"]+)"`)
+)
+
+func knownSeedKeys(t testing.TB) seedKeys {
+	t.Helper()
+	src, err := os.ReadFile(registryDir + "/seed.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := map[string][]string{}
+	for _, m := range seedKeyList.FindAllStringSubmatch(string(src), -1) {
+		for _, q := range quoted.FindAllStringSubmatch(m[2], -1) {
+			found[m[1]] = append(found[m[1]], q[1])
+		}
+	}
+	k := seedKeys{root: found["Root"], entry: found["Entry"], egress: found["Egress"], header: found["Header"]}
+	if !slices.Equal(k.root, []string{"servers"}) || !slices.Contains(k.entry, "upstream_url") ||
+		!slices.Contains(k.egress, "token_env") || !slices.Contains(k.header, "value_env") {
+		t.Fatalf("found seed file keys %+v in seed.go; have the key lists changed shape?", k)
+	}
+	return k
 }

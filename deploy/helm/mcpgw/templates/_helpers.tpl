@@ -105,6 +105,7 @@ chart decides. Fails on settings the chart owns and on secrets.
 {{- define "mcpgw.config" -}}
 {{- $owned := dict "LISTEN_ADDR" "containerPort" "SHUTDOWN_DRAIN_DELAY" "shutdown.drainDelaySeconds" "SHUTDOWN_TIMEOUT" "shutdown.timeoutSeconds" "MIGRATE_ON_START" "migrations.mode" }}
 {{- $secret := dict "SECRET_KEY" "secrets.secretKey" "ENCRYPTION_KEY" "secrets.encryptionKey" "ENCRYPTION_KEYS_PREVIOUS" "secrets.encryptionKeysPrevious" "ADMIN_PASSWORD" "secrets.adminPassword" "DATABASE_URL" "secrets.databaseUrl" "REDIS_URL" "secrets.redisUrl" }}
+{{- $seedVars := include "mcpgw.seedVars" . | fromYaml }}
 {{- $cfg := dict }}
 {{- range $k, $v := .Values.config }}
 {{- if hasKey $owned $k }}
@@ -115,6 +116,12 @@ chart decides. Fails on settings the chart owns and on secrets.
 {{- end }}
 {{- if or (hasSuffix "_CLIENT_SECRET" $k) (has $k (list "OTEL_EXPORTER_OTLP_HEADERS")) }}
 {{- fail (printf "config.%s is a secret: set it under secrets.extra (or in extraEnv with valueFrom) instead" $k) }}
+{{- end }}
+{{- if hasKey $seedVars $k }}
+{{- fail (printf "config.%s is a secret (%s names it): set it under secrets.extra (or in extraEnv with valueFrom) instead" $k (get $seedVars $k)) }}
+{{- end }}
+{{- if and (eq $k "SEED_SERVERS_FILE") $.Values.seedServers }}
+{{- fail "config.SEED_SERVERS_FILE is set by the chart when seedServers is not empty: use one or the other" }}
 {{- end }}
 {{- if not (kindIs "invalid" $v) }}
 {{- $_ := set $cfg $k (include "mcpgw.scalar" $v) }}
@@ -214,6 +221,108 @@ its keys. From existingSecret: SECRET_KEY is required, the rest optional.
 {{- with .Values.extraEnv }}
 {{ toYaml . }}
 {{- end }}
+{{- end }}
+
+{{/*
+Seed servers (seedServers): the file SEED_SERVERS_FILE names, mounted from
+its own ConfigMap (the settings ConfigMap is read with envFrom, where a key
+like servers.yml has no place). Only the gateway container mounts it:
+`mcpgw migrate` does not read it.
+*/}}
+{{- define "mcpgw.seedConfigMapName" -}}
+{{- include "mcpgw.suffixed" (list . "seed") }}
+{{- end }}
+
+{{- define "mcpgw.seedDir" -}}
+/etc/mcpgw/seed
+{{- end }}
+
+{{- define "mcpgw.seedPath" -}}
+{{- include "mcpgw.seedDir" . }}/servers.yml
+{{- end }}
+
+{{/*
+The environment variables seedServers name for secrets, as YAML: NAME: the
+field naming it (seedServers[0].egress.token_env).
+*/}}
+{{- define "mcpgw.seedVars" -}}
+{{- $vars := dict }}
+{{- range $i, $s := .Values.seedServers }}
+{{- with $s.egress }}
+{{- with .token_env }}
+{{- $_ := set $vars . (printf "seedServers[%d].egress.token_env" $i) }}
+{{- end }}
+{{- range $j, $h := .headers }}
+{{- with $h.value_env }}
+{{- $_ := set $vars . (printf "seedServers[%d].egress.headers[%d].value_env" $i $j) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $vars }}
+{{- end }}
+
+{{/*
+The seed file, checked for what values.schema.json cannot see: a path or
+display name two entries answer to, a secret variable that is one of the
+gateway's own keys (it would be sent to the upstream), SEED_SERVERS_FILE
+given twice. The gateway checks every entry again at start, as
+POST /api/servers would.
+*/}}
+{{- define "mcpgw.seedFile" -}}
+{{- $own := list "SECRET_KEY" "ENCRYPTION_KEY" "ENCRYPTION_KEYS_PREVIOUS" "ADMIN_PASSWORD" "DATABASE_URL" "REDIS_URL" }}
+{{- range $name, $field := include "mcpgw.seedVars" . | fromYaml }}
+{{- if has $name $own }}
+{{- fail (printf "%s names %s, the gateway's own secret: it would be sent to the upstream. Name a variable of its own and set it under secrets.extra" $field $name) }}
+{{- end }}
+{{- end }}
+{{- /* Paths and display names answer to each other, case-blind (as in the catalog). */}}
+{{- $names := dict }}
+{{- range $i, $s := .Values.seedServers }}
+{{- $mine := dict }}
+{{- range $field := list "path" "display_name" }}
+{{- $n := get $s $field | toString | trim | lower }}
+{{- if and (hasKey $names $n) (not (hasKey $mine $n)) }}
+{{- fail (printf "seedServers[%d].%s %q is already seedServers%s: each server needs its own path and display name" $i $field (get $s $field) (get $names $n)) }}
+{{- end }}
+{{- $_ := set $mine $n true }}
+{{- if not (hasKey $names $n) }}
+{{- $_ := set $names $n (printf "[%d].%s" $i $field) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- range .Values.extraEnv }}
+{{- if eq .name "SEED_SERVERS_FILE" }}
+{{- fail "extraEnv sets SEED_SERVERS_FILE, which the chart sets when seedServers is not empty: use one or the other" }}
+{{- end }}
+{{- end -}}
+# Rendered by the mcpgw Helm chart from its seedServers value. Each entry is
+# registered once per database; secrets only by environment variable name.
+{{ toYaml (dict "servers" .Values.seedServers) }}
+{{- end }}
+
+{{/*
+The seedServers variables the gateway container gets from nowhere the
+chart can see (the chart's Secret, extraEnv), as a YAML list of
+"NAME (field)"; empty when extraEnvFrom may hold them.
+*/}}
+{{- define "mcpgw.seedVarsMissing" -}}
+{{- $missing := list }}
+{{- if not .Values.extraEnvFrom }}
+{{- $have := dict }}
+{{- if not .Values.secrets.existingSecret }}
+{{- $have = include "mcpgw.secretData" . | fromYaml }}
+{{- end }}
+{{- range .Values.extraEnv }}
+{{- $_ := set $have .name true }}
+{{- end }}
+{{- range $name, $field := include "mcpgw.seedVars" . | fromYaml }}
+{{- if not (hasKey $have $name) }}
+{{- $missing = append $missing (printf "%s (%s)" $name $field) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- toYaml $missing }}
 {{- end }}
 
 {{/* Pod security context and container security context. */}}
