@@ -29,16 +29,8 @@ func requireSchema(db *postgres.DB) error {
 		return err
 	}
 	defer func() { _ = m.Close() }()
-	have, dirty, err := m.Version()
-	if err != nil {
-		return err
-	}
-	want, err := postgres.LatestVersion()
-	if err != nil {
-		return err
-	}
-	if dirty || have < want {
-		return fmt.Errorf("database schema is at version %d (dirty=%t) but this mcpgw needs %d: run `mcpgw migrate up` first", have, dirty, want)
+	if err := m.Behind(); err != nil {
+		return fmt.Errorf("%w: run `mcpgw migrate up` first", err)
 	}
 	return nil
 }

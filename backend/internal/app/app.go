@@ -380,16 +380,8 @@ func (a *App) prepareSchema(migrate bool) error {
 		}
 		return err
 	}
-	have, dirty, err := m.Version()
-	if err != nil {
-		return err
-	}
-	want, err := postgres.LatestVersion()
-	if err != nil {
-		return err
-	}
-	if dirty || have < want {
-		return fmt.Errorf("database schema is at version %d (dirty=%t) but this mcpgw needs %d: run `mcpgw migrate up`, or set MIGRATE_ON_START=true", have, dirty, want)
+	if err := m.Behind(); err != nil {
+		return fmt.Errorf("%w: run `mcpgw migrate up`, or set MIGRATE_ON_START=true", err)
 	}
 	return nil
 }

@@ -53,6 +53,23 @@ func (e *SchemaNewerError) Error() string {
 		"to go back, run `mcpgw migrate down` with that newer binary", e.Have, e.Know)
 }
 
+// Behind reports an error when the schema is behind the embedded
+// migrations or dirty: what a command that does not migrate must refuse.
+func (mg *Migrator) Behind() error {
+	have, dirty, err := mg.Version()
+	if err != nil {
+		return err
+	}
+	want, err := LatestVersion()
+	if err != nil {
+		return err
+	}
+	if dirty || have < want {
+		return fmt.Errorf("database schema is at version %d (dirty=%t) but this mcpgw needs %d", have, dirty, want)
+	}
+	return nil
+}
+
 // newer returns a *SchemaNewerError when the schema is ahead of the
 // embedded migrations.
 func (mg *Migrator) newer() error {
