@@ -47,6 +47,8 @@ Usage:
   mcpgw admin enable-user -username NAME
   mcpgw admin list-users
   mcpgw admin reseal-secrets [-dry-run]  re-seal stored secrets under ENCRYPTION_KEY (after a key rotation)
+  mcpgw admin rotate-signing-key      sign tokens with a new key; the previous one stays accepted until its tokens expire
+  mcpgw admin list-signing-keys       the token signing keys and their status
   mcpgw scopes import [-replace] FILE  import a scopes.yml (UI-Scopes, group_mappings, server scopes); - reads stdin
   mcpgw scopes export FILE           write every scope and mapping as scopes.yml; - writes stdout
   mcpgw config example               print .env.example (every setting, documented)
@@ -286,11 +288,14 @@ func adminEnv(ctx context.Context) (*auth.UserService, func(), error) {
 
 func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	if len(args) == 0 {
-		return usageError{"admin needs create-user, set-password, disable-user, enable-user, list-users or reseal-secrets"}
+		return usageError{"admin needs create-user, set-password, disable-user, enable-user, list-users, reseal-secrets, rotate-signing-key or list-signing-keys"}
 	}
 	cmd := args[0]
-	if cmd == "reseal-secrets" {
+	switch cmd {
+	case "reseal-secrets":
 		return resealSecrets(ctx, args[1:], stdout)
+	case "rotate-signing-key", "list-signing-keys":
+		return signingKeys(ctx, cmd, args[1:], stdout)
 	}
 	fs := flag.NewFlagSet("admin "+cmd, flag.ContinueOnError)
 	username := fs.String("username", "", "the user's name")

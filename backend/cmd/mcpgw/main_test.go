@@ -215,3 +215,39 @@ func TestConfigCheckReadsTheSeedFile(t *testing.T) {
 		t.Fatalf("config check with a bad seed file: %v", err)
 	}
 }
+
+// TestSigningKeyCommands: rotating from the command line is what the API
+// does: a new active key, the old one still accepted for a while, audited.
+func TestSigningKeyCommands(t *testing.T) {
+	useEnv(t)
+	out, err := mcpgw(t, "", "admin", "list-signing-keys")
+	if err != nil || strings.Count(out, "active (signs)") != 1 {
+		t.Fatalf("list: %v\n%s", err, out)
+	}
+	first := strings.Fields(strings.Split(out, "\n")[1])[0]
+	out, err = mcpgw(t, "", "admin", "rotate-signing-key")
+	if err != nil || !strings.Contains(out, "rotated: tokens are now signed with ") || strings.Contains(out, "rotated: tokens are now signed with "+first) {
+		t.Fatalf("rotate: %v\n%s", err, out)
+	}
+	var oldLine string
+	for line := range strings.Lines(out) {
+		if strings.HasPrefix(line, first+" ") {
+			oldLine = line
+		}
+	}
+	if !strings.Contains(oldLine, "accepted until ") || strings.Count(out, "active (signs)") != 1 {
+		t.Fatalf("after rotating, the old key %s: %q\n%s", first, oldLine, out)
+	}
+	db, err := postgres.Open(context.Background(), os.Getenv("DATABASE_URL"), 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	if err := db.Pool.QueryRow(context.Background(), `SELECT count(*) FROM audit_events WHERE action = 'signing_key.rotate' AND actor = 'system'`).Scan(&n); err != nil || n != 1 {
+		t.Fatalf("audit events for the rotation: %d %v", n, err)
+	}
+	if _, err := mcpgw(t, "", "admin", "rotate-signing-key", "extra"); err == nil {
+		t.Fatal("an argument was accepted")
+	}
+}
