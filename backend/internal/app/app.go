@@ -54,6 +54,11 @@ type Options struct {
 // tracingFlushTimeout bounds exporting the last spans at shutdown.
 const tracingFlushTimeout = 5 * time.Second
 
+// metricsShutdownTimeout bounds the metrics listener's shutdown, which
+// comes after the main server's: a scrape or probe in flight finishes,
+// none takes longer.
+const metricsShutdownTimeout = 5 * time.Second
+
 // App is a running mcpgw instance.
 type App struct {
 	cfg    *config.Config
@@ -77,9 +82,11 @@ type App struct {
 	// Live carries server changes to /api/health/events on every replica.
 	Live *health.Hub
 	// Tracing exports the proxy's spans (OTEL_TRACING_ENABLED).
-	Tracing  *tracing.Tracing
-	handler  http.Handler
-	draining atomic.Bool
+	Tracing *tracing.Tracing
+	handler http.Handler
+	// metricsHandler serves METRICS_ADDR (/metrics, /healthz, /readyz).
+	metricsHandler http.Handler
+	draining       atomic.Bool
 	// stopping closes when the HTTP server starts shutting down: open event
 	// streams (the proxy's GET streams, /api/health/events) end cleanly
 	// then, so clients reconnect to another replica instead of being cut
@@ -272,7 +279,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			return nil
 		}})
 	}
-	api, err := httpapi.New(httpapi.Deps{
+	handlers, err := httpapi.New(httpapi.Deps{
 		Auth:     a.Auth,
 		Users:    a.Users,
 		Catalog:  a.Registry,
@@ -296,6 +303,7 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			OIDCLoginTimeout: cfg.OIDCLoginTimeout,
 			LiveHeartbeat:    cfg.LiveHeartbeat,
 			Stopping:         a.stopping,
+			SeparateMetrics:  cfg.MetricsAddr != "",
 		},
 	})
 	if err != nil {
@@ -309,8 +317,9 @@ func New(ctx context.Context, cfg *config.Config, opts Options) (_ *App, err err
 			a.Proxy.ServeHTTP(w, r)
 			return
 		}
-		api.ServeHTTP(w, r)
+		handlers.Main.ServeHTTP(w, r)
 	})
+	a.metricsHandler = handlers.Metrics
 	return a, nil
 }
 
@@ -423,24 +432,49 @@ func (a *App) Handler() http.Handler { return a.handler }
 // Serve answers HTTP on ln until ctx is cancelled, then shuts down
 // gracefully: /readyz turns 503 at once, requests are still served for
 // SHUTDOWN_DRAIN_DELAY, then new connections are refused and in-flight
-// requests get SHUTDOWN_TIMEOUT to finish.
+// requests get SHUTDOWN_TIMEOUT to finish. With METRICS_ADDR set, use
+// ServeWithMetrics: /metrics is not on ln then.
 func (a *App) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{
-		Handler:           a.handler,
-		ReadHeaderTimeout: a.cfg.ReadHeaderTimeout,
-		IdleTimeout:       a.cfg.IdleTimeout,
-		MaxHeaderBytes:    a.cfg.MaxHeaderBytes,
-		// No ReadTimeout or WriteTimeout: MCP streams may live for hours;
-		// bodies are bounded by size instead.
-		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	return a.ServeWithMetrics(ctx, ln, nil)
+}
+
+// ServeWithMetrics is Serve with the metrics listener, which METRICS_ADDR
+// calls for (and only then): it answers /metrics, /healthz and /readyz
+// until the main server has shut down, so the last scrape sees the end of
+// the drain, then stops within metricsShutdownTimeout.
+func (a *App) ServeWithMetrics(ctx context.Context, ln, metricsLn net.Listener) error {
+	if (metricsLn != nil) != (a.cfg.MetricsAddr != "") {
+		_ = ln.Close()
+		if metricsLn != nil {
+			_ = metricsLn.Close()
+			return errors.New("a metrics listener without METRICS_ADDR: /metrics would be served twice")
+		}
+		return errors.New("METRICS_ADDR is set but no metrics listener was given: /metrics would be served nowhere")
 	}
+	srv := a.httpServer(a.handler)
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.log.Info("mcpgw listening", "addr", ln.Addr().String(), "public_url", a.cfg.PublicURL.String())
+	var msrv *http.Server
+	merrc := make(chan error, 1)
+	if metricsLn != nil {
+		msrv = a.httpServer(a.metricsHandler)
+		go func() { merrc <- msrv.Serve(metricsLn) }()
+		a.log.Info("metrics listening", "addr", metricsLn.Addr().String(), "paths", "/metrics /healthz /readyz")
+	}
 
 	select {
 	case err := <-errc:
+		// The listener failed: nothing to drain.
+		if msrv != nil {
+			_ = msrv.Close()
+		}
 		return err
+	case err := <-merrc:
+		// Without its metrics the replica would run unobserved: stop, as
+		// on a failed main listener.
+		_ = srv.Close()
+		return fmt.Errorf("metrics listener: %w", err)
 	case <-ctx.Done():
 	}
 	a.draining.Store(true)
@@ -460,18 +494,53 @@ func (a *App) Serve(ctx context.Context, ln net.Listener) error {
 		err = srv.Close()
 	}
 	if serr := <-errc; serr != nil && !errors.Is(serr, http.ErrServerClosed) {
-		return serr
+		err = serr
+	}
+	if msrv != nil {
+		mctx, mcancel := context.WithTimeout(context.Background(), metricsShutdownTimeout)
+		defer mcancel()
+		merr := msrv.Shutdown(mctx)
+		if errors.Is(merr, context.DeadlineExceeded) {
+			merr = msrv.Close()
+		}
+		if serr := <-merrc; serr != nil && !errors.Is(serr, http.ErrServerClosed) && merr == nil {
+			merr = serr
+		}
+		if merr != nil && err == nil {
+			err = fmt.Errorf("metrics listener: %w", merr)
+		}
 	}
 	return err
 }
 
-// Run listens on LISTEN_ADDR and serves until ctx is cancelled.
+// httpServer is an http.Server with the gateway's settings.
+func (a *App) httpServer(h http.Handler) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: a.cfg.ReadHeaderTimeout,
+		IdleTimeout:       a.cfg.IdleTimeout,
+		MaxHeaderBytes:    a.cfg.MaxHeaderBytes,
+		// No ReadTimeout or WriteTimeout: MCP streams may live for hours;
+		// bodies are bounded by size instead.
+		ErrorLog: slog.NewLogLogger(a.log.Handler(), slog.LevelWarn),
+	}
+}
+
+// Run listens on LISTEN_ADDR (and METRICS_ADDR, when set) and serves
+// until ctx is cancelled.
 func (a *App) Run(ctx context.Context) error {
 	ln, err := net.Listen("tcp", a.cfg.ListenAddr)
 	if err != nil {
 		return fmt.Errorf("LISTEN_ADDR: %w", err)
 	}
-	return a.Serve(ctx, ln)
+	var metricsLn net.Listener
+	if a.cfg.MetricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", a.cfg.MetricsAddr); err != nil {
+			_ = ln.Close()
+			return fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+	}
+	return a.ServeWithMetrics(ctx, ln, metricsLn)
 }
 
 // Close stops background work, flushes the audit trail and the last spans,

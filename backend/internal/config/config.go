@@ -26,6 +26,7 @@ import (
 type Config struct {
 	// HTTP server
 	ListenAddr         string
+	MetricsAddr        string // "": /metrics is served on ListenAddr
 	PublicURL          *url.URL
 	TrustedProxies     []string
 	ReadHeaderTimeout  time.Duration
@@ -126,6 +127,13 @@ func options() []option {
 		{help: "HTTP server"},
 		{name: "LISTEN_ADDR", def: ":7860", help: "Address the HTTP server listens on (host:port; empty host means all interfaces).",
 			set: func(c *Config, v string) error { return setListenAddr(&c.ListenAddr, v) }},
+		{name: "METRICS_ADDR", def: "", help: "Address (host:port, a port other than LISTEN_ADDR's) of a separate listener serving only /metrics, /healthz and /readyz, over plain HTTP without authentication, e.g. :9090 or 127.0.0.1:9090; LISTEN_ADDR then answers /metrics with 404. Empty: /metrics is served on LISTEN_ADDR (also without authentication).",
+			set: func(c *Config, v string) error {
+				if v == "" {
+					return nil
+				}
+				return setListenAddr(&c.MetricsAddr, v)
+			}},
 		{name: "PUBLIC_URL", def: "http://localhost:7860", help: "URL users and agents reach the gateway at; https here makes the session cookie Secure and is the only Origin accepted for browser writes.",
 			set: func(c *Config, v string) error { return setPublicURL(&c.PublicURL, v) }},
 		{name: "TRUSTED_PROXIES", def: "", help: "Comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For is believed; empty trusts none.",
@@ -353,6 +361,9 @@ func Load(lookup func(string) (string, bool), readFile func(string) ([]byte, err
 			errs = append(errs, fmt.Errorf("%s: %w", o.name, err))
 		}
 	}
+	if len(errs) == 0 && c.MetricsAddr != "" && sameListener(c.MetricsAddr, c.ListenAddr) {
+		errs = append(errs, fmt.Errorf("METRICS_ADDR: %s would take LISTEN_ADDR's port (%s): give the metrics listener a port of its own, or leave it empty to serve /metrics on LISTEN_ADDR", c.MetricsAddr, c.ListenAddr))
+	}
 	if len(errs) == 0 && c.SessionIdleTimeout > c.SessionMaxAge {
 		errs = append(errs, errors.New("SESSION_IDLE_TIMEOUT_SECONDS: must not exceed SESSION_MAX_AGE_SECONDS"))
 	}
@@ -407,6 +418,7 @@ func (c *Config) PublicOrigin() string { return c.PublicURL.Scheme + "://" + c.P
 func (c *Config) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("listen_addr", c.ListenAddr),
+		slog.String("metrics_addr", c.MetricsAddr),
 		slog.String("public_url", c.PublicURL.String()),
 		slog.String("database", redactURL(c.DatabaseURL)),
 		slog.String("redis", redactURL(c.RedisURL)),
@@ -474,6 +486,29 @@ func setListenAddr(dst *string, v string) error {
 	}
 	*dst = v
 	return nil
+}
+
+// sameListener reports whether listeners on a and b (host:port, checked
+// by setListenAddr) would want the same socket: the same port, other than
+// 0 (which picks a free one), on the same host or where either host is
+// every address (empty, 0.0.0.0, ::).
+func sameListener(a, b string) bool {
+	ah, ap, _ := net.SplitHostPort(a)
+	bh, bp, _ := net.SplitHostPort(b)
+	an, _ := strconv.Atoi(ap)
+	bn, _ := strconv.Atoi(bp)
+	if an == 0 || an != bn {
+		return false
+	}
+	aip, aerr := netip.ParseAddr(ah)
+	bip, berr := netip.ParseAddr(bh)
+	switch {
+	case ah == "" || bh == "" || (aerr == nil && aip.IsUnspecified()) || (berr == nil && bip.IsUnspecified()):
+		return true
+	case aerr == nil && berr == nil:
+		return aip.Unmap() == bip.Unmap()
+	}
+	return strings.EqualFold(ah, bh)
 }
 
 func setPublicURL(dst **url.URL, v string) error {

@@ -60,6 +60,45 @@ func TestCrossFieldRule(t *testing.T) {
 	}
 }
 
+// TestMetricsAddr: METRICS_ADDR is optional, checked like LISTEN_ADDR,
+// and never the main listener's socket.
+func TestMetricsAddr(t *testing.T) {
+	c, err := Load(env(nil), noFiles)
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("default METRICS_ADDR = %q, %v; want empty (/metrics on LISTEN_ADDR)", c.MetricsAddr, err)
+	}
+	for _, ok := range []struct{ listen, metrics string }{
+		{":7860", ":9090"},
+		{":7860", "127.0.0.1:9090"},
+		{"127.0.0.1:7860", "[::1]:9090"},
+		{"10.0.0.5:9090", "127.0.0.1:9090"}, // same port, other addresses
+		{"127.0.0.1:0", "127.0.0.1:0"},      // each picks a free port
+	} {
+		c, err := Load(env(map[string]string{"LISTEN_ADDR": ok.listen, "METRICS_ADDR": ok.metrics}), noFiles)
+		if err != nil || c.MetricsAddr != ok.metrics {
+			t.Errorf("LISTEN_ADDR=%s METRICS_ADDR=%s: %q, %v", ok.listen, ok.metrics, c.MetricsAddr, err)
+		}
+	}
+	for _, bad := range []struct{ listen, metrics, want string }{
+		{":7860", "9090", "must be host:port"},
+		{":7860", "localhost", "must be host:port"},
+		{":7860", ":99999", "invalid port"},
+		{":7860", ":metrics", "invalid port"},
+		{":7860", " ", "must be host:port"},
+		{":7860", ":7860", "LISTEN_ADDR's port"},
+		{"127.0.0.1:7860", "127.0.0.1:7860", "LISTEN_ADDR's port"},
+		{":7860", "127.0.0.1:7860", "LISTEN_ADDR's port"},        // :7860 already holds every address
+		{"127.0.0.1:7860", "0.0.0.0:7860", "LISTEN_ADDR's port"}, // and so would 0.0.0.0
+		{"[::]:7860", "[::1]:07860", "LISTEN_ADDR's port"},
+		{"Gateway.internal:7860", "gateway.INTERNAL:7860", "LISTEN_ADDR's port"},
+	} {
+		_, err := Load(env(map[string]string{"LISTEN_ADDR": bad.listen, "METRICS_ADDR": bad.metrics}), noFiles)
+		if err == nil || !strings.Contains(err.Error(), "METRICS_ADDR: ") || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("LISTEN_ADDR=%s METRICS_ADDR=%q: %v; want an error naming METRICS_ADDR: %s", bad.listen, bad.metrics, err, bad.want)
+		}
+	}
+}
+
 func TestSecretsFromFiles(t *testing.T) {
 	files := map[string]string{"/run/secrets/key": strings.Repeat("k", 40) + "\n", "/run/secrets/db": "postgres://u:p@db/x\n"}
 	read := func(p string) ([]byte, error) {

@@ -83,7 +83,7 @@ func (s *server) checkFailure(ctx context.Context, name string, err error) strin
 // metrics godoc
 //
 //	@Summary		Prometheus metrics
-//	@Description	Metrics in the Prometheus text format.
+//	@Description	Metrics in the Prometheus text format, without authentication. When METRICS_ADDR is set they are served only on that listener (which also answers /healthz and /readyz), and this one answers 404.
 //	@ID				metrics
 //	@Tags			operations
 //	@Produce		plain

@@ -2,11 +2,14 @@ package httpapi
 
 import (
 	"log/slog"
+	"net/http"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/gin-gonic/gin"
 	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
 )
@@ -55,6 +58,32 @@ func TestEveryRouteIsInOpenAPI(t *testing.T) {
 	for key := range documented {
 		if !served[key] {
 			t.Errorf("openapi.yaml documents %s, which is not served", key)
+		}
+	}
+}
+
+// TestMetricsHandlerServesOnlyOperations: with SeparateMetrics the main
+// handler has no /metrics route, and the metrics listener's handler serves
+// the operations endpoints and nothing else.
+func TestMetricsHandlerServesOnlyOperations(t *testing.T) {
+	routes := func(h http.Handler) []string {
+		var out []string
+		for _, rt := range h.(*gin.Engine).Routes() {
+			out = append(out, rt.Method+" "+rt.Path)
+		}
+		slices.Sort(out)
+		return out
+	}
+	for _, separate := range []bool{false, true} {
+		h, err := New(Deps{Log: slog.New(slog.DiscardHandler), Registry: prometheus.NewRegistry(), Options: Options{SeparateMetrics: separate}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := slices.Contains(routes(h.Main), "GET /metrics"); got == separate {
+			t.Errorf("SeparateMetrics %t: the main handler serves /metrics: %t", separate, got)
+		}
+		if got, want := routes(h.Metrics), []string{"GET /healthz", "GET /metrics", "GET /readyz"}; !slices.Equal(got, want) {
+			t.Errorf("the metrics handler serves %v, want %v", got, want)
 		}
 	}
 }

@@ -115,6 +115,9 @@ type Options struct {
 	// (the replica is shutting down; browsers reconnect elsewhere and
 	// resume from Last-Event-ID).
 	Stopping <-chan struct{}
+	// SeparateMetrics takes /metrics off the main handler, which then
+	// answers it 404: Handlers.Metrics serves it on METRICS_ADDR.
+	SeparateMetrics bool
 }
 
 // Deps is everything the HTTP layer calls.
@@ -162,23 +165,45 @@ type server struct {
 	metricsHandler http.Handler
 }
 
-// New returns the HTTP handler for the whole gateway.
-func New(d Deps) (http.Handler, error) {
-	r, err := newRouter(d)
-	if err != nil {
-		return nil, err // a nil *gin.Engine must not become a non-nil http.Handler
-	}
-	return r, nil
+// Handlers are the gateway's HTTP handlers.
+type Handlers struct {
+	// Main is the whole gateway, for LISTEN_ADDR: the API, the dashboard,
+	// /healthz, /readyz and (unless Options.SeparateMetrics) /metrics.
+	Main http.Handler
+	// Metrics is for METRICS_ADDR: /metrics, /healthz and /readyz only,
+	// without authentication, and nothing else.
+	Metrics http.Handler
 }
 
+// New returns the HTTP handlers. They share one registry and count their
+// requests in the same mcpgw_http_* series.
+func New(d Deps) (*Handlers, error) {
+	s := newServer(d)
+	m := newHTTPMetrics(d.Registry)
+	r, err := s.router(m)
+	if err != nil {
+		return nil, err
+	}
+	return &Handlers{Main: r, Metrics: s.metricsRouter(m)}, nil
+}
+
+// newRouter is the main handler alone (tests).
 func newRouter(d Deps) (*gin.Engine, error) {
+	return newServer(d).router(newHTTPMetrics(d.Registry))
+}
+
+func newServer(d Deps) *server {
 	gin.SetMode(gin.ReleaseMode)
-	s := &server{
+	return &server{
 		Deps:           d,
 		spa:            newSPA(d.Frontend),
 		metricsHandler: promhttp.HandlerFor(d.Registry, promhttp.HandlerOpts{}),
 	}
+}
 
+// router is the main handler.
+func (s *server) router(metrics *httpMetrics) (*gin.Engine, error) {
+	d := s.Deps
 	r := gin.New()
 	// Only listed proxies may set the client address (X-Forwarded-For).
 	if err := r.SetTrustedProxies(d.Options.TrustedProxies); err != nil {
@@ -192,14 +217,15 @@ func newRouter(d Deps) (*gin.Engine, error) {
 	r.RedirectFixedPath = false
 	r.HandleMethodNotAllowed = true
 
-	metrics := newHTTPMetrics(d.Registry)
 	// Every request: recover from panics as JSON 500 → assign a request id
 	// → log and measure it → set security headers.
 	r.Use(s.recoverJSON, s.requestID, s.observe(metrics), s.securityHeaders)
 
 	r.GET("/healthz", s.healthz)
 	r.GET("/readyz", s.readyz)
-	r.GET("/metrics", s.metrics)
+	if !d.Options.SeparateMetrics {
+		r.GET("/metrics", s.metrics)
+	}
 
 	// The JSON API: bounded bodies, never cached, paths and queries that
 	// are text, and the caller identified
@@ -271,20 +297,49 @@ func newRouter(d Deps) (*gin.Engine, error) {
 	idp.GET("/login/:provider", s.oidcLogin)
 	idp.GET("/callback/:provider", s.oidcCallback)
 
-	r.NoMethod(func(c *gin.Context) {
-		writeError(c, s.Log, domain.Errorf("method_not_allowed", "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
-	})
+	r.NoMethod(s.noMethod)
 	r.NoRoute(s.noRoute)
 	return r, nil
 }
 
+// metricsRouter is the handler for METRICS_ADDR: what Prometheus and the
+// kubelet ask for, on a port that is not published. It has the main
+// handler's middleware but no authentication, API or dashboard.
+func (s *server) metricsRouter(metrics *httpMetrics) *gin.Engine {
+	r := gin.New()
+	// Nothing stands in front of this listener: the peer is the client.
+	_ = r.SetTrustedProxies(nil)
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.HandleMethodNotAllowed = true
+	// Every request: recover from panics as JSON 500 → assign a request id
+	// → log and measure it → set security headers.
+	r.Use(s.recoverJSON, s.requestID, s.observe(metrics), s.securityHeaders)
+	r.GET("/metrics", s.metrics)
+	r.GET("/healthz", s.healthz)
+	r.GET("/readyz", s.readyz)
+	r.NoMethod(s.noMethod)
+	r.NoRoute(s.notFound)
+	return r
+}
+
+func (s *server) noMethod(c *gin.Context) {
+	writeError(c, s.Log, domain.Errorf("method_not_allowed", "%s is not allowed on %s", c.Request.Method, c.Request.URL.Path))
+}
+
 // noRoute answers API paths with a JSON 404 and everything else with the
-// dashboard, whose client-side router handles the path.
+// dashboard, whose client-side router handles the path. /metrics, when
+// served on METRICS_ADDR instead, is a JSON 404 too: a scraper pointed at
+// the wrong port must not get the dashboard's HTML with status 200.
 func (s *server) noRoute(c *gin.Context) {
 	p := c.Request.URL.Path
-	if p == "/api" || strings.HasPrefix(p, "/api/") || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
-		writeError(c, s.Log, domain.Errorf(domain.ENOTFOUND, "no such endpoint: %s %s", c.Request.Method, p))
+	if p == "/api" || strings.HasPrefix(p, "/api/") || p == "/metrics" || (c.Request.Method != http.MethodGet && c.Request.Method != http.MethodHead) {
+		s.notFound(c)
 		return
 	}
 	s.spa.serve(c)
+}
+
+func (s *server) notFound(c *gin.Context) {
+	writeError(c, s.Log, domain.Errorf(domain.ENOTFOUND, "no such endpoint: %s %s", c.Request.Method, c.Request.URL.Path))
 }

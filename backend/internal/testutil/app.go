@@ -87,9 +87,11 @@ func Config(t testing.TB) *config.Config {
 // http.Server settings as production (App.Serve).
 type TestApp struct {
 	*app.App
-	URL    string
-	Config *config.Config
-	Log    *SyncBuffer // everything the app logged, for assertions
+	URL string
+	// MetricsURL is the metrics listener's (StartOptions.Metrics), or "".
+	MetricsURL string
+	Config     *config.Config
+	Log        *SyncBuffer // everything the app logged, for assertions
 }
 
 // StartOptions tune StartApp.
@@ -101,6 +103,9 @@ type StartOptions struct {
 	Frontend  fs.FS
 	Console   io.Writer
 	Resolver  netguard.Resolver
+	// Metrics serves /metrics on a listener of its own, as METRICS_ADDR
+	// does (at TestApp.MetricsURL), instead of on the main one.
+	Metrics bool
 }
 
 // StartApp builds the app from cfg and serves it on 127.0.0.1, whose URL
@@ -120,6 +125,16 @@ func StartApp(t testing.TB, cfg *config.Config, opts StartOptions) *TestApp {
 	if cfg.PublicURL, err = url.Parse(public); err != nil {
 		t.Fatal(err)
 	}
+	var metricsLn net.Listener
+	metricsURL := ""
+	if opts.Metrics {
+		if metricsLn, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			_ = ln.Close()
+			t.Fatal(err)
+		}
+		cfg.MetricsAddr = metricsLn.Addr().String()
+		metricsURL = "http://" + cfg.MetricsAddr
+	}
 	logBuf := &SyncBuffer{}
 	log := slog.New(slog.NewJSONHandler(logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	a, err := app.New(context.Background(), cfg, app.Options{
@@ -127,11 +142,14 @@ func StartApp(t testing.TB, cfg *config.Config, opts StartOptions) *TestApp {
 	})
 	if err != nil {
 		_ = ln.Close()
+		if metricsLn != nil {
+			_ = metricsLn.Close()
+		}
 		t.Fatalf("starting app: %v", err)
 	}
 	ctx, stop := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- a.Serve(ctx, ln) }()
+	go func() { done <- a.ServeWithMetrics(ctx, ln, metricsLn) }()
 	t.Cleanup(func() {
 		stop()
 		if err := <-done; err != nil {
@@ -139,7 +157,7 @@ func StartApp(t testing.TB, cfg *config.Config, opts StartOptions) *TestApp {
 		}
 		a.Close()
 	})
-	return &TestApp{App: a, URL: base, Config: cfg, Log: logBuf}
+	return &TestApp{App: a, URL: base, MetricsURL: metricsURL, Config: cfg, Log: logBuf}
 }
 
 // Flush waits until the audit events recorded so far are in Postgres.

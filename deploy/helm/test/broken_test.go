@@ -147,6 +147,24 @@ func TestCheckReleaseFindsBrokenReleases(t *testing.T) {
 		{"migrations twice", func(r *rendered) {
 			configMapOf(t, r).Data["MIGRATE_ON_START"] = "true"
 		}, "MIGRATE_ON_START"},
+		{"METRICS_ADDR on another port than the metrics port", func(r *rendered) {
+			configMapOf(t, r).Data["METRICS_ADDR"] = ":9100"
+		}, "METRICS_ADDR = \":9100\" but the metrics container port is 9090"},
+		{"no metrics container port", func(r *rendered) {
+			gw := gateway(t, r)
+			gw.Ports = gw.Ports[:1]
+		}, "port named metrics is 0"},
+		{"metrics on the Service unasked", func(r *rendered) {
+			svc := serviceOf(t, r)
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9090, TargetPort: intstr.FromString("metrics")})
+		}, "Service port metrics present: true"},
+		{"Service metrics port to the http port", func(r *rendered) {
+			svc := serviceOf(t, r)
+			svc.Spec.Ports = append(svc.Spec.Ports, corev1.ServicePort{Name: "metrics", Port: 9090, TargetPort: intstr.FromString("http")})
+		}, "Service port metrics targets http"},
+		{"scrape annotation on the main port", func(r *rendered) {
+			deployment(t, r).Spec.Template.Annotations["prometheus.io/port"] = "7860"
+		}, "prometheus.io/port 7860, but /metrics is served on port 9090"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			r, err := render(t, "mcpgw", parseValues(t, "secrets: {secretKey: "+key+"}"))

@@ -13,6 +13,7 @@ import (
 	"helm.sh/helm/v3/pkg/lint/support"
 	"helm.sh/helm/v3/pkg/strvals"
 	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
 	corev1 "k8s.io/api/core/v1"
 )
 
@@ -37,6 +38,23 @@ var valueSets = []struct {
 			cm := configMapOf(t, r)
 			if cm.Data["SHUTDOWN_DRAIN_DELAY"] != "5s" || cm.Data["LISTEN_ADDR"] != ":7860" {
 				t.Errorf("default settings %v", cm.Data)
+			}
+			// Metrics on a port of their own, which the Service does not
+			// carry, and no scrape annotations unless asked.
+			gw := gateway(t, r)
+			if cm.Data["METRICS_ADDR"] != ":9090" || namedPort(gw, "metrics") != 9090 {
+				t.Errorf("default METRICS_ADDR %q, metrics port %d; want :9090 on a port named metrics", cm.Data["METRICS_ADDR"], namedPort(gw, "metrics"))
+			}
+			if svc := serviceOf(t, r); len(svc.Spec.Ports) != 1 || svc.Spec.Ports[0].Name != "http" {
+				t.Errorf("default Service ports %v; want http only", svc.Spec.Ports)
+			}
+			for k := range dep.Spec.Template.Annotations {
+				if strings.HasPrefix(k, "prometheus.io/") {
+					t.Errorf("default pod annotation %s", k)
+				}
+			}
+			if !strings.Contains(r.notes, "/metrics on port 9090") {
+				t.Errorf("NOTES.txt does not say where the metrics are:\n%s", r.notes)
 			}
 			if g := *dep.Spec.Template.Spec.TerminationGracePeriodSeconds; g != 45 {
 				t.Errorf("terminationGracePeriodSeconds %d, want 5+30+10", g)
@@ -123,8 +141,11 @@ topologySpreadConstraints:
     topologyKey: topology.kubernetes.io/zone
     whenUnsatisfiable: DoNotSchedule
 podAnnotations:
-  prometheus.io/scrape: "true"
-  prometheus.io/port: "7860"
+  example.com/team: platform
+metrics:
+  port: 9102
+  podAnnotations: true
+  service: true
 extraEnv:
   - name: GOMEMLIMIT
     value: 450MiB
@@ -169,6 +190,18 @@ extraVolumeMounts:
 			}
 			if strings.Contains(r.notes, "WARNING") {
 				t.Errorf("NOTES.txt warns on a complete configuration:\n%s", r.notes)
+			}
+			if cm.Data["METRICS_ADDR"] != ":9102" || servicePort(serviceOf(t, r), "metrics") != 9102 {
+				t.Errorf("METRICS_ADDR %q, Service metrics port %d; want 9102", cm.Data["METRICS_ADDR"], servicePort(serviceOf(t, r), "metrics"))
+			}
+			a := dep.Spec.Template.Annotations
+			if a["prometheus.io/port"] != "9102" || a["prometheus.io/scrape"] != "true" || a["example.com/team"] != "platform" {
+				t.Errorf("pod annotations %v", a)
+			}
+			for _, m := range r.find("Job") {
+				if _, ok := m.obj.(*batchv1.Job).Spec.Template.Annotations["prometheus.io/scrape"]; ok {
+					t.Errorf("the migration Job's pods are annotated for scraping; they serve no metrics")
+				}
 			}
 		},
 	},
@@ -235,6 +268,7 @@ serviceAccount: {create: false, name: mcp-runner}
 service: {type: NodePort, nodePort: 30786}
 podDisruptionBudget: {enabled: false}
 tests: {enabled: false}
+metrics: {enabled: false, podAnnotations: true}
 probes:
   startup: {enabled: false, periodSeconds: 2, timeoutSeconds: 3, failureThreshold: 60}
   liveness: {periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3}
@@ -246,6 +280,14 @@ probes:
 			}
 			if len(r.find("ServiceAccount")) != 0 {
 				t.Errorf("a ServiceAccount is created although serviceAccount.create is false")
+			}
+			// Metrics off: /metrics stays on the main port, as before
+			// METRICS_ADDR, and the annotations say so.
+			if _, set := configMapOf(t, r).Data["METRICS_ADDR"]; set || namedPort(gateway(t, r), "metrics") != 0 {
+				t.Errorf("metrics.enabled false, yet METRICS_ADDR or a metrics port is set")
+			}
+			if a := deployment(t, r).Spec.Template.Annotations; a["prometheus.io/port"] != "7860" || a["prometheus.io/path"] != "/metrics" {
+				t.Errorf("scrape annotations with metrics off: %v", a)
 			}
 		},
 	},
@@ -315,6 +357,16 @@ func TestChartRefusesBadValues(t *testing.T) {
 		{"database URL in config", "secrets: {secretKey: " + key + "}\nconfig: {DATABASE_URL: postgres://x}", "set secrets.databaseUrl"},
 		{"client secret in config", "secrets: {secretKey: " + key + "}\nconfig: {OIDC_CORP_CLIENT_SECRET: x}", "under secrets.extra"},
 		{"setting the chart owns", "secrets: {secretKey: " + key + "}\nconfig: {LISTEN_ADDR: ':80'}", "config.LISTEN_ADDR is set by the chart: use containerPort"},
+		{"metrics address in config", "secrets: {secretKey: " + key + "}\nconfig: {METRICS_ADDR: ':9090'}", "config.METRICS_ADDR is set by the chart: use metrics.enabled and metrics.port"},
+		{"metrics address in config, metrics off", "secrets: {secretKey: " + key + "}\nmetrics: {enabled: false}\nconfig: {METRICS_ADDR: ':9090'}", "config.METRICS_ADDR is set by the chart"},
+		{"metrics address in extraEnv", "secrets: {secretKey: " + key + "}\nextraEnv: [{name: METRICS_ADDR, value: ':9091'}]", "extraEnv sets METRICS_ADDR"},
+		{"metrics address in extraEnv, metrics off", "secrets: {secretKey: " + key + "}\nmetrics: {enabled: false}\nextraEnv: [{name: METRICS_ADDR, value: ':9091'}]", "extraEnv sets METRICS_ADDR"},
+		{"metrics on the main port", "secrets: {secretKey: " + key + "}\nmetrics: {port: 7860}", "metrics.port (7860) must differ from containerPort"},
+		{"metrics Service port without metrics", "secrets: {secretKey: " + key + "}\nmetrics: {enabled: false, service: true}", "metrics.service needs metrics.enabled"},
+		{"metrics Service port on a load balancer", "secrets: {secretKey: " + key + "}\nmetrics: {service: true}\nservice: {type: LoadBalancer}", "would publish /metrics outside the cluster"},
+		{"scrape annotation on the main port", "secrets: {secretKey: " + key + "}\npodAnnotations: {prometheus.io/port: '7860'}", "podAnnotations prometheus.io/port is 7860, but /metrics is served on port 9090"},
+		{"metrics port out of range", "secrets: {secretKey: " + key + "}\nmetrics: {port: 70000}", "metrics/port"},
+		{"misspelt metrics value", "secrets: {secretKey: " + key + "}\nmetrics: {podAnnotation: true}", "podAnnotation"},
 		{"grace period too short", "secrets: {secretKey: " + key + "}\nterminationGracePeriodSeconds: 30", "must exceed shutdown.drainDelaySeconds + shutdown.timeoutSeconds (35)"},
 		{"autoscaling min above max", "secrets: {secretKey: " + key + "}\nautoscaling: {enabled: true, minReplicas: 5, maxReplicas: 2}", "autoscaling.minReplicas (5) must not exceed"},
 		{"autoscaling on CPU without a request", "secrets: {secretKey: " + key + "}\nautoscaling: {enabled: true}\nresources: {requests: {cpu: null}}", "needs resources.requests.cpu"},

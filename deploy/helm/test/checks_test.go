@@ -184,8 +184,12 @@ func checkRelease(r *rendered, s settings) problems {
 		}
 	}
 	for _, sp := range svc.Spec.Ports {
-		if resolvePort(gw, sp.TargetPort) != port || port == 0 {
-			p.addf("Service port %s targets %s, not the gateway's port %d", sp.Name, sp.TargetPort.String(), port)
+		want := port
+		if sp.Name == "metrics" {
+			want = namedPort(gw, "metrics")
+		}
+		if resolvePort(gw, sp.TargetPort) != want || want == 0 {
+			p.addf("Service port %s targets %s, not the gateway's port %d", sp.Name, sp.TargetPort.String(), want)
 		}
 	}
 	for _, c := range pod.Spec.TopologySpreadConstraints {
@@ -199,6 +203,7 @@ func checkRelease(r *rendered, s settings) problems {
 	}
 
 	checkSeed(r, &p, s, pod, gw, cm)
+	checkMetrics(r, &p, pod, gw, cm, svc)
 	checkIngress(r, &p, svc)
 	checkHPA(r, &p, dep)
 	checkPDB(r, &p, dep)
@@ -240,6 +245,57 @@ func service(r *rendered, p *problems) *corev1.Service {
 		return nil
 	}
 	return m.obj.(*corev1.Service)
+}
+
+// checkMetrics: /metrics is where METRICS_ADDR says (its own named port,
+// or the http one), the Service carries the metrics port only when asked,
+// and scrape annotations name the port that serves /metrics.
+func checkMetrics(r *rendered, p *problems, pod *corev1.PodTemplateSpec, gw *corev1.Container, cm *corev1.ConfigMap, svc *corev1.Service) {
+	httpPort, metrics := namedPort(gw, "http"), namedPort(gw, "metrics")
+	addr, set := cm.Data["METRICS_ADDR"]
+	scrape := httpPort // where Prometheus finds /metrics
+	if r.truthy("metrics.enabled") {
+		scrape = metrics
+		if want := r.str("metrics.port"); metrics == 0 || strconv.Itoa(int(metrics)) != want {
+			p.addf("metrics.enabled but the gateway's port named metrics is %d, want metrics.port %s", metrics, want)
+		}
+		if addr != ":"+strconv.Itoa(int(metrics)) || metrics == 0 {
+			p.addf("METRICS_ADDR = %q but the metrics container port is %d", addr, metrics)
+		}
+		if metrics == httpPort {
+			p.addf("the metrics port is the http port %d", httpPort)
+		}
+	} else {
+		if metrics != 0 {
+			p.addf("a container port named metrics (%d) although metrics.enabled is false", metrics)
+		}
+		if set {
+			p.addf("METRICS_ADDR = %q although metrics.enabled is false: /metrics would be on no port the chart knows", addr)
+		}
+	}
+	if has := servicePort(svc, "metrics") != 0; has != (r.truthy("metrics.enabled") && r.truthy("metrics.service")) {
+		p.addf("Service port metrics present: %t, with metrics.enabled %t and metrics.service %t", has, r.truthy("metrics.enabled"), r.truthy("metrics.service"))
+	}
+	a := pod.Annotations
+	if r.truthy("metrics.podAnnotations") && (a["prometheus.io/scrape"] != "true" || a["prometheus.io/path"] != "/metrics") {
+		p.addf("metrics.podAnnotations but the pods are annotated %v", a)
+	}
+	if port, ok := a["prometheus.io/port"]; ok && port != strconv.Itoa(int(scrape)) {
+		p.addf("pods annotated prometheus.io/port %s, but /metrics is served on port %d", port, scrape)
+	}
+	if r.truthy("metrics.podAnnotations") && a["prometheus.io/port"] == "" {
+		p.addf("metrics.podAnnotations but no prometheus.io/port annotation")
+	}
+}
+
+// servicePort is the port of the Service's port named name, or 0.
+func servicePort(svc *corev1.Service, name string) int32 {
+	for _, sp := range svc.Spec.Ports {
+		if sp.Name == name {
+			return sp.Port
+		}
+	}
+	return 0
 }
 
 func container(cs []corev1.Container, name string) *corev1.Container {
@@ -430,11 +486,12 @@ func checkIngress(r *rendered, p *problems, svc *corev1.Service) {
 	for _, rule := range ing.Spec.Rules {
 		for _, path := range rule.HTTP.Paths {
 			b := path.Backend.Service
+			// The http port only: the metrics port is not for the world.
 			ok := b.Name == svc.Name && slices.ContainsFunc(svc.Spec.Ports, func(sp corev1.ServicePort) bool {
-				return (b.Port.Name != "" && sp.Name == b.Port.Name) || (b.Port.Number != 0 && sp.Port == b.Port.Number)
+				return sp.Name == "http" && ((b.Port.Name != "" && sp.Name == b.Port.Name) || (b.Port.Number != 0 && sp.Port == b.Port.Number))
 			})
 			if !ok {
-				p.addf("Ingress path %s%s goes to %s:%v, not to the Service %s", rule.Host, path.Path, b.Name, b.Port, svc.Name)
+				p.addf("Ingress path %s%s goes to %s:%v, not to the Service %s's http port", rule.Host, path.Path, b.Name, b.Port, svc.Name)
 			}
 		}
 	}
@@ -568,7 +625,7 @@ func checkTestHook(r *rendered, p *problems, svc *corev1.Service) {
 		return
 	}
 	pod := pods[0].obj.(*corev1.Pod)
-	want := fmt.Sprintf("http://%s:%d/readyz", svc.Name, svc.Spec.Ports[0].Port)
+	want := fmt.Sprintf("http://%s:%d/readyz", svc.Name, servicePort(svc, "http"))
 	if args := pod.Spec.Containers[0].Args; !slices.Equal(args, []string{"healthcheck", "-url", want}) {
 		p.addf("test Pod runs %q, want healthcheck -url %s", args, want)
 	}

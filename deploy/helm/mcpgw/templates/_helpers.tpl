@@ -103,7 +103,7 @@ The non-secret settings, as YAML (NAME: "value"): config plus what the
 chart decides. Fails on settings the chart owns and on secrets.
 */}}
 {{- define "mcpgw.config" -}}
-{{- $owned := dict "LISTEN_ADDR" "containerPort" "SHUTDOWN_DRAIN_DELAY" "shutdown.drainDelaySeconds" "SHUTDOWN_TIMEOUT" "shutdown.timeoutSeconds" "MIGRATE_ON_START" "migrations.mode" }}
+{{- $owned := dict "LISTEN_ADDR" "containerPort" "METRICS_ADDR" "metrics.enabled and metrics.port" "SHUTDOWN_DRAIN_DELAY" "shutdown.drainDelaySeconds" "SHUTDOWN_TIMEOUT" "shutdown.timeoutSeconds" "MIGRATE_ON_START" "migrations.mode" }}
 {{- $secret := dict "SECRET_KEY" "secrets.secretKey" "ENCRYPTION_KEY" "secrets.encryptionKey" "ENCRYPTION_KEYS_PREVIOUS" "secrets.encryptionKeysPrevious" "ADMIN_PASSWORD" "secrets.adminPassword" "DATABASE_URL" "secrets.databaseUrl" "REDIS_URL" "secrets.redisUrl" }}
 {{- $seedVars := include "mcpgw.seedVars" . | fromYaml }}
 {{- $cfg := dict }}
@@ -128,6 +128,9 @@ chart decides. Fails on settings the chart owns and on secrets.
 {{- end }}
 {{- end }}
 {{- $_ := set $cfg "LISTEN_ADDR" (printf ":%d" (int .Values.containerPort)) }}
+{{- if .Values.metrics.enabled }}
+{{- $_ := set $cfg "METRICS_ADDR" (printf ":%d" (int (include "mcpgw.metricsPort" .))) }}
+{{- end }}
 {{- $_ := set $cfg "SHUTDOWN_DRAIN_DELAY" (printf "%ds" (int .Values.shutdown.drainDelaySeconds)) }}
 {{- $_ := set $cfg "SHUTDOWN_TIMEOUT" (printf "%ds" (int .Values.shutdown.timeoutSeconds)) }}
 {{- $_ := set $cfg "MIGRATE_ON_START" (ternary "true" "false" (eq .Values.migrations.mode "serve")) }}
@@ -140,6 +143,50 @@ chart decides. Fails on settings the chart owns and on secrets.
 {{- $_ := set $cfg "PUBLIC_URL" (printf "%s://%s" (ternary "https" "http" $https) $host) }}
 {{- end }}
 {{- toYaml $cfg }}
+{{- end }}
+
+{{/*
+The container port serving /metrics: metrics.port when metrics.enabled
+(METRICS_ADDR), else containerPort. Fails on values that do not fit.
+*/}}
+{{- define "mcpgw.metricsPort" -}}
+{{- $m := .Values.metrics }}
+{{- range .Values.extraEnv }}
+{{- if eq .name "METRICS_ADDR" }}
+{{- fail "extraEnv sets METRICS_ADDR, which the chart sets: use metrics.enabled and metrics.port" }}
+{{- end }}
+{{- end }}
+{{- if $m.enabled }}
+{{- if eq (int $m.port) (int .Values.containerPort) }}
+{{- fail (printf "metrics.port (%d) must differ from containerPort: the metrics listener needs a port of its own" (int $m.port)) }}
+{{- end }}
+{{- int $m.port }}
+{{- else }}
+{{- if $m.service }}
+{{- fail "metrics.service needs metrics.enabled: without it /metrics is on the Service's http port already" }}
+{{- end }}
+{{- int .Values.containerPort }}
+{{- end }}
+{{- end }}
+
+{{/*
+The gateway pods' annotations beyond the checksums: podAnnotations, and
+with metrics.podAnnotations Prometheus' scrape annotations. A
+prometheus.io/port given in podAnnotations must name the port serving
+/metrics, or Prometheus would scrape a 404.
+*/}}
+{{- define "mcpgw.podAnnotations" -}}
+{{- $port := include "mcpgw.metricsPort" . }}
+{{- $a := deepCopy .Values.podAnnotations }}
+{{- with get $a "prometheus.io/port" }}
+{{- if ne (include "mcpgw.scalar" .) $port }}
+{{- fail (printf "podAnnotations prometheus.io/port is %s, but /metrics is served on port %s%s: set metrics.podAnnotations: true instead" (include "mcpgw.scalar" .) $port (ternary " (metrics.port; containerPort answers it 404)" "" $.Values.metrics.enabled)) }}
+{{- end }}
+{{- end }}
+{{- if .Values.metrics.podAnnotations }}
+{{- $a = merge $a (dict "prometheus.io/scrape" "true" "prometheus.io/port" $port "prometheus.io/path" "/metrics") }}
+{{- end }}
+{{- toYaml $a }}
 {{- end }}
 
 {{/*

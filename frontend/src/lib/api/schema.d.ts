@@ -849,7 +849,7 @@ export interface paths {
         };
         /**
          * Prometheus metrics
-         * @description Metrics in the Prometheus text format.
+         * @description Metrics in the Prometheus text format, without authentication. When METRICS_ADDR is set they are served only on that listener (which also answers /healthz and /readyz), and this one answers 404.
          */
         get: operations["metrics"];
         put?: never;
