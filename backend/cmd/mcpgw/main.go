@@ -19,6 +19,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/mcpgw/mcpgw/backend/internal/app"
 	"github.com/mcpgw/mcpgw/backend/internal/audit"
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
@@ -256,34 +258,60 @@ func openMigrated(ctx context.Context, cfg *config.Config, log *slog.Logger) (*p
 	return db, nil
 }
 
-// adminEnv is what the admin commands need: the user service, on a
-// migrated database, with Redis so that ending sessions works.
-func adminEnv(ctx context.Context) (*auth.UserService, func(), error) {
+// cliEnv is what the admin commands share: the settings (with SECRET_KEY),
+// a migrated database, Redis, and an audit writer.
+type cliEnv struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	db    *postgres.DB
+	rdb   *redis.Client
+	audit *audit.Writer
+}
+
+func openCLIEnv(ctx context.Context) (*cliEnv, error) {
 	cfg, log, err := loadConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := cfg.RequireSecretKey(); err != nil {
-		return nil, nil, err
-	}
-	hasher, err := auth.NewHasher(auth.HashParams{
-		MemoryKiB: cfg.PasswordHashMemoryKiB, Iterations: cfg.PasswordHashIterations, Parallelism: cfg.PasswordHashParallelism,
-	}, 1)
-	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	db, err := openMigrated(ctx, cfg, log)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	rdb, err := redisstore.Open(ctx, cfg.RedisURL)
 	if err != nil {
 		db.Close()
+		return nil, err
+	}
+	return &cliEnv{cfg: cfg, log: log, db: db, rdb: rdb, audit: audit.NewWriter(db, log, nil, audit.Options{})}, nil
+}
+
+// Close flushes the audit trail and closes the connections.
+func (e *cliEnv) Close() {
+	e.audit.Close()
+	_ = e.rdb.Close()
+	e.db.Close()
+}
+
+// adminEnv is what the user commands need: the user service, with Redis
+// so that ending sessions works.
+func adminEnv(ctx context.Context) (*auth.UserService, func(), error) {
+	env, err := openCLIEnv(ctx)
+	if err != nil {
 		return nil, nil, err
 	}
-	aud := audit.NewWriter(db, log, nil, audit.Options{}) // Close flushes it
-	users := auth.NewUserService(db, redisstore.NewSessions(rdb, cfg.RedisKeyPrefix, []byte(cfg.SecretKey)), hasher, aud, log)
-	return users, func() { aud.Close(); _ = rdb.Close(); db.Close() }, nil
+	cfg := env.cfg
+	hasher, err := auth.NewHasher(auth.HashParams{
+		MemoryKiB: cfg.PasswordHashMemoryKiB, Iterations: cfg.PasswordHashIterations, Parallelism: cfg.PasswordHashParallelism,
+	}, 1)
+	if err != nil {
+		env.Close()
+		return nil, nil, err
+	}
+	users := auth.NewUserService(env.db, redisstore.NewSessions(env.rdb, cfg.RedisKeyPrefix, []byte(cfg.SecretKey)), hasher, env.audit, env.log)
+	return users, env.Close, nil
 }
 
 func admin(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {

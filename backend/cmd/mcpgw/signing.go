@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/mcpgw/mcpgw/backend/internal/app"
-	"github.com/mcpgw/mcpgw/backend/internal/audit"
 	"github.com/mcpgw/mcpgw/backend/internal/auth"
 	"github.com/mcpgw/mcpgw/backend/internal/domain"
 	"github.com/mcpgw/mcpgw/backend/internal/redisstore"
@@ -62,38 +61,25 @@ func keyStatus(k *domain.SigningKey, now time.Time) string {
 	}
 }
 
-// tokenEnv opens what the token service needs, as serve does.
+// tokenEnv is the token service, as serve builds it.
 func tokenEnv(ctx context.Context) (*auth.TokenService, func(), error) {
-	cfg, log, err := loadConfig()
+	env, err := openCLIEnv(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := cfg.RequireSecretKey(); err != nil {
-		return nil, nil, err
-	}
+	cfg := env.cfg
 	box, err := app.SecretBox(cfg)
 	if err != nil {
-		return nil, nil, err
-	}
-	db, err := openMigrated(ctx, cfg, log)
-	if err != nil {
-		return nil, nil, err
-	}
-	rdb, err := redisstore.Open(ctx, cfg.RedisURL)
-	if err != nil {
-		db.Close()
+		env.Close()
 		return nil, nil, err
 	}
 	secret := []byte(cfg.SecretKey)
-	aud := audit.NewWriter(db, log, nil, audit.Options{}) // Close flushes it
-	tokens, err := auth.NewTokenService(ctx, db, box, redisstore.NewThrottle(rdb, cfg.RedisKeyPrefix+"client:", secret), secret, aud, log, auth.TokenOptions{
+	tokens, err := auth.NewTokenService(ctx, env.db, box, redisstore.NewThrottle(env.rdb, cfg.RedisKeyPrefix+"client:", secret), secret, env.audit, env.log, auth.TokenOptions{
 		Issuer: cfg.PublicURL.String(), Lifetime: cfg.TokenLifetime, StateCacheTTL: cfg.TokenStateCacheTTL, Leeway: cfg.TokenClockSkew,
 	})
 	if err != nil {
-		aud.Close()
-		_ = rdb.Close()
-		db.Close()
+		env.Close()
 		return nil, nil, err
 	}
-	return tokens, func() { aud.Close(); _ = rdb.Close(); db.Close() }, nil
+	return tokens, env.Close, nil
 }
